@@ -1,0 +1,381 @@
+"""The schema wiki's domain model: plain, typed data with no MkDocs import.
+
+Sources produce `Migration`, `Adr` and `Catalog` values; `build.build_wiki`
+joins them into a `Wiki` of `Table` and `Column` entries with their history
+and cross-links; checks turn a `Wiki` into `Finding` values; rendering turns
+all of it into pages. Paths are POSIX strings relative to the project root
+(the directory holding ``mkdocs.yml``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a project file: ``path`` relative to the project root, 1-based ``line``."""
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+class Level(StrEnum):
+    """How serious a finding is. Errors fail every build; warnings fail ``--strict``."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    IGNORE = "ignore"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a check found.
+
+    ``target`` names what the finding is about: ``schema.table.column``,
+    ``schema.table``, a migration id or an ADR id.
+    """
+
+    rule: str
+    level: Level
+    target: str
+    message: str
+    location: Location | None = None
+
+    def format(self) -> str:
+        """The one-line form used by ``schema-wiki check`` and the build log."""
+        where = str(self.location) if self.location else self.target
+        return f"{where}: {self.level.value} {self.rule}: {self.message}"
+
+
+# --- migrations ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeaderField:
+    """One ``Key: value`` field of a migration's header comment.
+
+    ``value`` keeps line breaks of multi-line fields (Context); ``items`` holds
+    the entries of list fields (``- item`` lines, or comma separated values).
+    """
+
+    key: str
+    value: str
+    line: int
+    items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MigrationHeader:
+    """The parsed header comment, fields keyed by their lower-case name."""
+
+    fields: dict[str, HeaderField] = field(default_factory=dict)
+
+    def get(self, key: str) -> HeaderField | None:
+        return self.fields.get(key.lower())
+
+    def text(self, key: str) -> str | None:
+        f = self.get(key)
+        return f.value if f and f.value else None
+
+    def items(self, key: str) -> tuple[str, ...]:
+        f = self.get(key)
+        return f.items if f else ()
+
+
+class Action(StrEnum):
+    """What one statement did to one table or column."""
+
+    CREATE_TABLE = "create table"
+    DROP_TABLE = "drop table"
+    RENAME_TABLE = "rename table"
+    COMMENT_TABLE = "comment table"
+    ADD_COLUMN = "add column"
+    DROP_COLUMN = "drop column"
+    RENAME_COLUMN = "rename column"
+    ALTER_TYPE = "alter type"
+    SET_NOT_NULL = "set not null"
+    DROP_NOT_NULL = "drop not null"
+    SET_DEFAULT = "set default"
+    DROP_DEFAULT = "drop default"
+    COMMENT_COLUMN = "comment column"
+    CREATE_INDEX = "create index"
+    DROP_INDEX = "drop index"
+    ADD_CONSTRAINT = "add constraint"
+    DROP_CONSTRAINT = "drop constraint"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One effect of a statement on the schema.
+
+    For renames ``new_name`` is the new table or column name. ``detail``
+    carries the type (add column, alter type), the default, the comment text
+    (``None`` for ``IS NULL``) or the index or constraint name.
+    """
+
+    action: Action
+    schema: str
+    table: str
+    column: str | None = None
+    new_name: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One SQL statement of a migration file, with where it starts."""
+
+    sql: str
+    location: Location
+    changes: tuple[Change, ...] = ()
+    #: False when PostgreSQL refuses to run it in a transaction block.
+    transactional: bool = True
+    #: Set when sqlglot could not understand the statement; it is kept verbatim.
+    parse_error: str | None = None
+
+
+@dataclass(frozen=True)
+class MigrationFile:
+    """One SQL file belonging to a migration (a directory migration has several)."""
+
+    path: str
+    sql: str
+
+
+@dataclass(frozen=True)
+class Migration:
+    """A migration: one file, or a directory of numbered SQL files plus documents."""
+
+    id: str
+    version: str
+    name: str
+    path: str
+    header: MigrationHeader
+    files: tuple[MigrationFile, ...]
+    statements: tuple[Statement, ...]
+    #: README / PLAN / ROLLBACK documents of a directory migration: name -> markdown.
+    documents: dict[str, str] = field(default_factory=dict)
+    #: False when the tool marks it non-transactional or a statement requires it.
+    transactional: bool = True
+
+    @property
+    def title(self) -> str:
+        return self.header.text("migration") or self.name.replace("_", " ")
+
+    @property
+    def date(self) -> dt.date | None:
+        return parse_date(self.header.text("date")) or version_date(self.version)
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        return tuple(c for s in self.statements for c in s.changes)
+
+
+# --- ADRs --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SchemaRef:
+    """A reference from an ADR to a table (``column`` None) or a column."""
+
+    schema: str | None
+    table: str
+    column: str | None
+    location: Location
+
+    @property
+    def text(self) -> str:
+        parts = [p for p in (self.schema, self.table, self.column) if p]
+        return ".".join(parts)
+
+
+@dataclass(frozen=True)
+class Adr:
+    """An Architecture Decision Record."""
+
+    id: str
+    number: int | None
+    title: str
+    status: str
+    date: dt.date | None
+    path: str
+    body: str
+    #: Line in the file where ``body`` starts (front matter excluded).
+    body_line: int = 1
+    refs: tuple[SchemaRef, ...] = ()
+    #: Migration ids or directory names the ADR names.
+    migrations: tuple[str, ...] = ()
+    meta: dict[str, object] = field(default_factory=dict)
+
+
+# --- catalog -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CatalogColumn:
+    name: str
+    type: str
+    nullable: bool
+    default: str | None
+    comment: str | None
+    position: int
+
+
+@dataclass(frozen=True)
+class CatalogTable:
+    schema: str
+    name: str
+    #: 'table', 'partitioned table', 'view', 'materialized view', 'foreign table'
+    kind: str
+    comment: str | None
+    columns: tuple[CatalogColumn, ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What the live database says the schema is now."""
+
+    tables: tuple[CatalogTable, ...]
+    server_version: str = ""
+
+
+# --- the joined wiki ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry in a table's or column's history."""
+
+    migration_id: str
+    action: Action
+    date: dt.date | None
+    location: Location
+    detail: str | None = None
+    #: For renames: the name before; the entry's subject has the new name.
+    old_name: str | None = None
+    new_name: str | None = None
+
+
+@dataclass(frozen=True)
+class DropDate:
+    """When a column may be dropped, and what said so."""
+
+    date: dt.date
+    location: Location | None
+    #: 'header' (Can drop after / Expected lifespan) or 'comment'.
+    source: str
+
+
+@dataclass
+class Column:
+    name: str
+    type: str
+    nullable: bool
+    default: str | None
+    comment: str | None
+    position: int
+    introduced_by: str | None = None
+    history: list[Event] = field(default_factory=list)
+    drop_after: DropDate | None = None
+    adrs: list[str] = field(default_factory=list)
+    dropped: bool = False
+
+    @property
+    def anchor(self) -> str:
+        return column_anchor(self.name)
+
+
+@dataclass
+class Table:
+    schema: str
+    name: str
+    kind: str
+    comment: str | None
+    columns: list[Column] = field(default_factory=list)
+    introduced_by: str | None = None
+    history: list[Event] = field(default_factory=list)
+    adrs: list[str] = field(default_factory=list)
+    dropped: bool = False
+    #: Columns that existed once and were dropped, kept as history.
+    dropped_columns: list[Column] = field(default_factory=list)
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    def column(self, name: str) -> Column | None:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        return None
+
+
+@dataclass
+class Wiki:
+    """Everything the wiki knows, joined and cross-linked."""
+
+    tables: list[Table]
+    migrations: list[Migration]
+    adrs: list[Adr]
+    today: dt.date
+    findings: list[Finding] = field(default_factory=list)
+    #: Tables that were dropped; kept for their history.
+    dropped_tables: list[Table] = field(default_factory=list)
+    #: migration id -> ADR ids that name it, and the reverse.
+    migration_adrs: dict[str, list[str]] = field(default_factory=dict)
+    adr_migrations: dict[str, list[str]] = field(default_factory=dict)
+
+    def table(self, schema: str, name: str) -> Table | None:
+        for t in self.tables:
+            if t.schema == schema and t.name == name:
+                return t
+        return None
+
+    def migration(self, migration_id: str) -> Migration | None:
+        for m in self.migrations:
+            if m.id == migration_id:
+                return m
+        return None
+
+    def adr(self, adr_id: str) -> Adr | None:
+        for a in self.adrs:
+            if a.id == adr_id:
+                return a
+        return None
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def column_anchor(name: str) -> str:
+    """The stable HTML id of a column on its table page: ``column-<name>``."""
+    safe = "".join(ch if ch.isalnum() or ch in "_-" else "-" for ch in name.lower())
+    return f"column-{safe}"
+
+
+def parse_date(text: str | None) -> dt.date | None:
+    """An ISO date at the start of ``text`` (``2024-02-15``, ``2024-02-15 14:00``), or None."""
+    if not text:
+        return None
+    head = text.strip()[:10]
+    try:
+        return dt.date.fromisoformat(head)
+    except ValueError:
+        return None
+
+
+def version_date(version: str) -> dt.date | None:
+    """The date a timestamp version (``20240215093000`` or ``20240215``) encodes, or None."""
+    if len(version) >= 8 and version[:8].isdigit():
+        try:
+            return dt.date(int(version[:4]), int(version[4:6]), int(version[6:8]))
+        except ValueError:
+            return None
+    return None

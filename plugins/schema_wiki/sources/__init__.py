@@ -1,0 +1,1 @@
+"""Readers of the three sources: migrations, ADRs and the live catalog."""
