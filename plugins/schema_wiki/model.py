@@ -331,6 +331,8 @@ class Wiki:
     #: migration id -> ADR ids that name it, and the reverse.
     migration_adrs: dict[str, list[str]] = field(default_factory=dict)
     adr_migrations: dict[str, list[str]] = field(default_factory=dict)
+    #: migration id -> (schema, table, column or None) it touched, by today's names.
+    touched: dict[str, list[tuple[str, str, str | None]]] = field(default_factory=dict)
 
     def table(self, schema: str, name: str) -> Table | None:
         for t in self.tables:

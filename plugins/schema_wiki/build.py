@@ -1,0 +1,281 @@
+"""Join the three sources into one cross-linked `Wiki`.
+
+The catalog says what exists now; the migrations say who added it, when and
+why, and what happened to it since; the ADRs say which decisions concern it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+
+from .drop_dates import ALL_COLUMNS, comment_drop_date, header_drop_dates
+from .history import ColumnTrail, History, TableTrail, replay
+from .model import (
+    Action,
+    Adr,
+    Catalog,
+    CatalogTable,
+    Column,
+    DropDate,
+    Finding,
+    Level,
+    Location,
+    Migration,
+    SchemaRef,
+    Table,
+    Wiki,
+)
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def build_wiki(
+    migrations: list[Migration], adrs: list[Adr], catalog: Catalog, today: dt.date
+) -> Wiki:
+    """Join migrations, ADRs and the catalog. Findings about references are added to the wiki."""
+    history = replay(migrations)
+    by_id = {m.id: m for m in migrations}
+    wiki = Wiki(tables=[], migrations=list(migrations), adrs=list(adrs), today=today)
+    for ct in catalog.tables:
+        wiki.tables.append(_table(ct, history.table(ct.schema, ct.name), by_id))
+    wiki.dropped_tables = [_dropped_table(t) for t in history.dropped_tables]
+    _attach_dropped_columns(wiki, history)
+    wiki.touched = history.touched
+    _link_adrs(wiki)
+    _link_migrations_and_adrs(wiki)
+    return wiki
+
+
+def _table(ct: CatalogTable, trail: TableTrail | None, by_id: dict[str, Migration]) -> Table:
+    table = Table(
+        schema=ct.schema,
+        name=ct.name,
+        kind=ct.kind,
+        comment=ct.comment,
+        introduced_by=trail.introduced_by if trail else None,
+        history=list(trail.events) if trail else [],
+    )
+    for cc in ct.columns:
+        col_trail = trail.columns.get(cc.name) if trail else None
+        column = Column(
+            name=cc.name,
+            type=cc.type,
+            nullable=cc.nullable,
+            default=cc.default,
+            comment=cc.comment,
+            position=cc.position,
+        )
+        if col_trail is not None:
+            column.introduced_by = col_trail.introduced_by
+            column.history = list(col_trail.events)
+        column.drop_after = _drop_after(ct, column, col_trail, by_id)
+        table.columns.append(column)
+    return table
+
+
+def _drop_after(
+    ct: CatalogTable, column: Column, trail: ColumnTrail | None, by_id: dict[str, Migration]
+) -> DropDate | None:
+    if trail is not None and trail.introduced_by in by_id:
+        dates = header_drop_dates(by_id[trail.introduced_by])
+        names = [column.name, *trail.former_names]
+        keys = [f"{ct.schema}.{ct.name}.{n}" for n in names] + [f"{ct.name}.{n}" for n in names]
+        for key in [*keys, ALL_COLUMNS]:
+            if key.lower() in dates:
+                day, where = dates[key.lower()]
+                return DropDate(day, where, "header")
+    day = comment_drop_date(column.comment)
+    if day is None:
+        return None
+    where: Location | None = None
+    if trail is not None:
+        for event in reversed(trail.events):
+            if event.action == Action.COMMENT_COLUMN and event.detail and day.isoformat() in (
+                event.detail
+            ):
+                where = event.location
+                break
+    return DropDate(day, where, "comment")
+
+
+def _dropped_table(trail: TableTrail) -> Table:
+    table = Table(
+        schema=trail.schema,
+        name=trail.name,
+        kind="table",
+        comment=_last_comment(trail.events),
+        introduced_by=trail.introduced_by,
+        history=list(trail.events),
+        dropped=True,
+    )
+    for position, ct in enumerate([*trail.columns.values(), *trail.dropped_columns], start=1):
+        table.columns.append(_dropped_column(ct, position, dropped=ct in trail.dropped_columns))
+    return table
+
+
+def _dropped_column(trail: ColumnTrail, position: int, *, dropped: bool = True) -> Column:
+    return Column(
+        name=trail.name,
+        type=trail.type or "",
+        nullable=True,
+        default=None,
+        comment=_last_comment(trail.events),
+        position=position,
+        introduced_by=trail.introduced_by,
+        history=list(trail.events),
+        dropped=dropped,
+    )
+
+
+def _last_comment(events: Iterable[object]) -> str | None:
+    comment: str | None = None
+    for event in events:
+        action = getattr(event, "action", None)
+        if action in (Action.COMMENT_COLUMN, Action.COMMENT_TABLE):
+            comment = getattr(event, "detail", None)
+    return comment
+
+
+def _attach_dropped_columns(wiki: Wiki, history: History) -> None:
+    for table in wiki.tables:
+        trail = history.table(table.schema, table.name)
+        if trail is None:
+            continue
+        table.dropped_columns = [
+            _dropped_column(ct, 10_000 + i) for i, ct in enumerate(trail.dropped_columns)
+        ]
+
+
+# --- references -----------------------------------------------------------------
+
+
+def find_table(wiki: Wiki, schema: str | None, name: str) -> Table | None:
+    """A current table by name; unqualified names prefer ``public``."""
+    candidates = [t for t in wiki.tables if t.name == name and (schema is None or t.schema == schema)]
+    if not candidates:
+        lowered = name.lower()
+        candidates = [
+            t
+            for t in wiki.tables
+            if t.name.lower() == lowered and (schema is None or t.schema == schema)
+        ]
+    candidates.sort(key=lambda t: (t.schema != "public", t.schema))
+    return candidates[0] if candidates else None
+
+
+def find_dropped_table(wiki: Wiki, schema: str | None, name: str) -> Table | None:
+    for t in wiki.dropped_tables:
+        if t.name == name and (schema is None or t.schema == schema):
+            return t
+    return None
+
+
+def resolve_ref(wiki: Wiki, ref: SchemaRef) -> tuple[Table | None, str | None, bool]:
+    """(table, column name or None, exists now) for a reference; table None when unknown.
+
+    A reference to something that existed and was dropped resolves to the
+    table holding its history, with ``exists now`` False.
+    """
+    table = find_table(wiki, ref.schema, ref.table)
+    if table is not None:
+        if ref.column is None or table.column(ref.column) is not None:
+            return table, ref.column, True
+        if any(c.name == ref.column for c in table.dropped_columns):
+            return table, ref.column, False
+        return None, None, False
+    gone = find_dropped_table(wiki, ref.schema, ref.table)
+    if gone is not None and (ref.column is None or gone.column(ref.column) is not None):
+        return gone, ref.column, False
+    return None, None, False
+
+
+def _link_adrs(wiki: Wiki) -> None:
+    known_tables = {t.name for t in [*wiki.tables, *wiki.dropped_tables]}
+    for adr in wiki.adrs:
+        for ref in adr.refs:
+            table, column, _exists = resolve_ref(wiki, ref)
+            if table is None:
+                # Backticked text that does not name a known table is just code.
+                if _is_front_matter(adr, ref) or ref.table in known_tables:
+                    wiki.findings.append(
+                        Finding(
+                            "dangling-reference",
+                            Level.WARNING,
+                            adr.id,
+                            f"{ref.text} names no table or column that exists or existed;"
+                            " fix the name or remove the reference",
+                            ref.location,
+                        )
+                    )
+                continue
+            if adr.id not in table.adrs:
+                table.adrs.append(adr.id)
+            if column is not None:
+                col = table.column(column) or next(
+                    (c for c in table.dropped_columns if c.name == column), None
+                )
+                if col is not None and adr.id not in col.adrs:
+                    col.adrs.append(adr.id)
+
+
+def _is_front_matter(adr: Adr, ref: SchemaRef) -> bool:
+    # Body references carry a line past the front matter.
+    return ref.location.line is not None and ref.location.line < adr.body_line
+
+
+def adr_number(text: str) -> int | None:
+    """``0015``, ``ADR-015`` or ``adr 15`` -> 15."""
+    m = _DIGITS.search(text)
+    return int(m.group(1)) if m else None
+
+
+def _link_migrations_and_adrs(wiki: Wiki) -> None:
+    by_number = {a.number: a for a in wiki.adrs if a.number is not None}
+
+    def link(migration_id: str, adr_id: str) -> None:
+        wiki.migration_adrs.setdefault(migration_id, [])
+        wiki.adr_migrations.setdefault(adr_id, [])
+        if adr_id not in wiki.migration_adrs[migration_id]:
+            wiki.migration_adrs[migration_id].append(adr_id)
+        if migration_id not in wiki.adr_migrations[adr_id]:
+            wiki.adr_migrations[adr_id].append(migration_id)
+
+    for migration in wiki.migrations:
+        field = migration.header.get("adr")
+        if field is None:
+            continue
+        for item in field.items or (field.value,):
+            number = adr_number(item)
+            adr = by_number.get(number) if number is not None else None
+            if adr is None:
+                wiki.findings.append(
+                    Finding(
+                        "dangling-reference",
+                        Level.WARNING,
+                        migration.id,
+                        f"ADR {item!r} does not exist; check the number in adrs/",
+                        Location(migration.files[0].path if migration.files else migration.path,
+                                 field.line),
+                    )
+                )
+                continue
+            link(migration.id, adr.id)
+    for adr in wiki.adrs:
+        for name in adr.migrations:
+            migration = find_migration(wiki, name)
+            if migration is not None:
+                link(migration.id, adr.id)
+
+
+def find_migration(wiki: Wiki, name: str) -> Migration | None:
+    """A migration by id, file name, path or version."""
+    key = name.strip().rstrip("/").rsplit("/", 1)[-1].removesuffix(".sql")
+    for m in wiki.migrations:
+        if key in (m.id, m.version, m.path):
+            return m
+    for m in wiki.migrations:
+        if m.id.startswith(key) or key.startswith(m.id):
+            return m
+    return None

@@ -1,0 +1,110 @@
+"""The plugin's settings as a plain dataclass, independent of MkDocs.
+
+The MkDocs glue validates ``mkdocs.yml`` with its own config classes and then
+builds a `WikiConfig`; tests and the command line can build one directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError
+from .model import Level
+
+#: Environment variable that overrides the real date, for deterministic builds.
+TODAY_ENV = "SCHEMA_WIKI_TODAY"
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    """Per-rule settings from the ``checks:`` key."""
+
+    level: Level | None = None
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WikiConfig:
+    """Everything the core needs to know, with paths already resolved."""
+
+    #: The project root: the directory holding mkdocs.yml. Paths in pages are relative to it.
+    root: Path
+    migrations_dir: Path
+    adrs_dir: Path
+    #: 'embedded' or a libpq connection string.
+    database: str = "embedded"
+    today: dt.date = field(default_factory=dt.date.today)
+    migrations_format: str = "auto"
+    postgres_bin: Path | None = None
+    setup_sql: str | None = None
+    schemas: tuple[str, ...] = ()
+    exclude_schemas: tuple[str, ...] = ()
+    checks: Mapping[str, RuleConfig] = field(default_factory=dict)
+    warn_days: int = 30
+    templates_dir: Path | None = None
+    cache_dir: Path | None = None
+    connect_timeout: int = 5
+    statement_timeout_ms: int = 5000
+    lock_timeout_ms: int = 2000
+
+    @property
+    def embedded(self) -> bool:
+        return self.database.strip().lower() == "embedded"
+
+
+def resolve_today(value: object) -> dt.date:
+    """The date checks compare against: config value, then ``SCHEMA_WIKI_TODAY``, then today."""
+    if value is None or value == "":
+        value = os.environ.get(TODAY_ENV) or None
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ConfigError(
+            f"today: {value!r} is not a date; write it as YYYY-MM-DD (e.g. 2026-01-31)"
+        ) from None
+
+
+def parse_checks(raw: object) -> dict[str, RuleConfig]:
+    """Read the ``checks:`` mapping: ``rule: level`` or ``rule: {level: ..., exclude: [...]}``."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError("checks: expected a mapping of rule names to settings")
+    levels = ", ".join(level.value for level in Level)
+    out: dict[str, RuleConfig] = {}
+    for name, value in raw.items():
+        level: Level | None = None
+        exclude: tuple[str, ...] = ()
+        if isinstance(value, str):
+            raw_level: object = value
+        elif isinstance(value, Mapping):
+            raw_level = value.get("level")
+            ex = value.get("exclude", ())
+            if isinstance(ex, str):
+                ex = [ex]
+            if not isinstance(ex, list | tuple):
+                raise ConfigError(f"checks.{name}.exclude: expected a list of patterns")
+            exclude = tuple(str(e) for e in ex)
+        elif value is None:
+            raw_level = None
+        else:
+            raise ConfigError(f"checks.{name}: expected a level ({levels}) or a mapping")
+        if raw_level is not None:
+            try:
+                level = Level(str(raw_level).lower())
+            except ValueError:
+                raise ConfigError(
+                    f"checks.{name}.level: {raw_level!r} is not one of {levels}"
+                ) from None
+        out[str(name)] = RuleConfig(level=level, exclude=exclude)
+    return out
