@@ -21,4 +21,4 @@
 ALTER TABLE users ADD COLUMN IF NOT EXISTS phone varchar(20);
 
 COMMENT ON COLUMN users.phone IS
-  'Mobile phone number in E.164 format (+ and up to 15 digits), used for SMS notifications. NULL when the user gave none. Not verified (see ADR 0017).';
+  'Mobile phone number in E.164 format (+ and up to 15 digits), used for SMS notifications. NULL when the user gave none. Not verified, so it may contain typos.';
