@@ -1,0 +1,43 @@
+"""A column is still in the schema after the date it may be dropped.
+
+**Problem.** A migration header (``Can drop after: 2024-08-15``, or ``Date`` plus
+``Expected lifespan``) or the column's comment ("Can be removed after
+2024-08-15") promised the column would go by a date that has passed. It is
+temporary scaffolding that became permanent, like the seed's ``legacy_id``.
+
+**Fix.** Write the cleanup migration that drops the column, or, if the column
+must stay, state a new date in a new migration's header or comment and say why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from ..model import Finding, Level, Wiki
+
+if TYPE_CHECKING:
+    from . import Context
+
+NAME = "expired-column"
+LEVEL = Level.ERROR
+
+
+def check(wiki: Wiki, context: Context) -> Iterator[Finding]:
+    for table in wiki.tables:
+        for column in table.columns:
+            drop = column.drop_after
+            if drop is None or drop.date >= wiki.today:
+                continue
+            said = f"the comment on {table.name}.{column.name}" if drop.source == "comment" else (
+                "its migration header"
+            )
+            yield Finding(
+                NAME,
+                LEVEL,
+                f"{table.qualified}.{column.name}",
+                f"{table.qualified}.{column.name} could be dropped after {drop.date.isoformat()}"
+                f" ({said}) and still exists on {wiki.today.isoformat()}; drop it in a new"
+                " migration or state a later date",
+                drop.location,
+            )

@@ -1,0 +1,194 @@
+"""The MkDocs glue: config validation, generated pages, logging, serve watching.
+
+Everything of substance happens in `project.load_project` and
+`render.render_pages`; this module only adapts them to MkDocs events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+
+from .config import WikiConfig, parse_checks, resolve_today
+from .errors import SchemaWikiError
+from .model import Level, Wiki
+from .project import CatalogCache, load_project
+from .render import RenderOptions, render_pages
+from .render import paths as page_paths
+
+log = get_plugin_logger(__name__)
+
+CSS_PATH = "assets/schema-wiki.css"
+_CSS_SOURCE = Path(__file__).parent / "render" / "templates" / "schema-wiki.css.j2"
+#: Pages that belong in the navigation; every other generated page stays out of it
+#: (DESIGN.md: an automatic nav with one entry per table is quadratic).
+NAV_PAGES = {page_paths.SCHEMA_INDEX, page_paths.MIGRATIONS_INDEX, page_paths.ADRS_INDEX,
+             page_paths.HEALTH}
+
+
+class SchemaWikiConfig(base.Config):
+    """Settings under ``plugins: - schema-wiki:`` in mkdocs.yml."""
+
+    #: Directory of SQL migrations, relative to mkdocs.yml.
+    migrations = c.Type(str, default="migrations")
+    #: Directory of ADRs (markdown), relative to mkdocs.yml.
+    adrs = c.Type(str, default="adrs")
+    #: 'embedded' starts a throwaway PostgreSQL and applies the migrations;
+    #: otherwise a libpq connection string read read-only (``!ENV VAR`` works).
+    database = c.Type(str, default="embedded")
+    #: The date checks compare against (YYYY-MM-DD); else env SCHEMA_WIKI_TODAY; else today.
+    today = c.Optional(c.Type((str, dt.date)))
+    #: Migration layout: auto, plain, golang-migrate, drizzle, flyway, dbmate, goose,
+    #: diesel or sqitch.
+    migrations_format = c.Type(str, default="auto")
+    #: Directory of PostgreSQL server binaries for the throwaway server.
+    postgres_bin = c.Optional(c.Type(str))
+    #: SQL run before the migrations (roles, schemas, extensions): inline or a .sql file.
+    setup_sql = c.Optional(c.Type(str))
+    #: Schemas to document (glob patterns); empty means every non-system schema.
+    schemas = c.ListOfItems(c.Type(str), default=[])
+    #: Schemas to leave out (glob patterns).
+    exclude_schemas = c.ListOfItems(c.Type(str), default=[])
+    #: Per-rule settings: ``rule: level`` or ``rule: {level: ..., exclude: [patterns]}``.
+    checks = c.Type(dict, default={})
+    #: Days before a drop date when ``expiring-column`` starts warning.
+    warn_days = c.Type(int, default=30)
+    #: Directory of Jinja2 templates searched before the bundled ones.
+    templates_dir = c.Optional(c.Type(str))
+    #: Seconds to wait for a database connection.
+    connect_timeout = c.Type(int, default=5)
+    #: Longest a catalog query may run, in milliseconds.
+    statement_timeout_ms = c.Type(int, default=5000)
+    #: Longest a catalog query may wait for a lock, in milliseconds.
+    lock_timeout_ms = c.Type(int, default=2000)
+
+
+def wiki_config(cfg: SchemaWikiConfig, config_file: str | os.PathLike[str]) -> WikiConfig:
+    """The core's settings from the validated plugin config."""
+    root = Path(config_file).resolve().parent
+
+    def under_root(value: str | None) -> Path | None:
+        return (root / value).resolve() if value else None
+
+    return WikiConfig(
+        root=root,
+        migrations_dir=(root / cfg.migrations).resolve(),
+        adrs_dir=(root / cfg.adrs).resolve(),
+        database=cfg.database,
+        today=resolve_today(cfg.today),
+        migrations_format=cfg.migrations_format,
+        postgres_bin=under_root(cfg.postgres_bin),
+        setup_sql=cfg.setup_sql,
+        schemas=tuple(cfg.schemas),
+        exclude_schemas=tuple(cfg.exclude_schemas),
+        checks=parse_checks(cfg.checks),
+        warn_days=cfg.warn_days,
+        templates_dir=under_root(cfg.templates_dir),
+        cache_dir=root / ".cache" / "schema-wiki",
+        connect_timeout=cfg.connect_timeout,
+        statement_timeout_ms=cfg.statement_timeout_ms,
+        lock_timeout_ms=cfg.lock_timeout_ms,
+    )
+
+
+class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
+    """Generates the schema wiki's pages from migrations, ADRs and the catalog."""
+
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.command: str = "build"
+        self.cache = CatalogCache()
+        self.wiki: Wiki | None = None
+        self.core: WikiConfig | None = None
+
+    def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
+        self.command = command
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        try:
+            self.core = wiki_config(self.config, config.config_file_path)
+        except SchemaWikiError as exc:
+            raise PluginError(f"schema-wiki: {exc}") from None
+        # Headings with explicit ids (stable column anchors) and admonitions for findings.
+        for ext in ("attr_list", "admonition", "tables", "toc"):
+            if ext not in config.markdown_extensions:
+                config.markdown_extensions.append(ext)
+        if CSS_PATH not in config.extra_css:
+            config.extra_css.append(CSS_PATH)
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        assert self.core is not None
+        # Each build, serve rebuilds included, starts from fresh state but the catalog cache.
+        self.wiki = None
+        try:
+            wiki = load_project(self.core, self.cache)
+        except SchemaWikiError as exc:
+            if self.command == "serve":
+                log.error("%s", exc)
+                return files
+            raise PluginError(f"schema-wiki: {exc}") from None
+        self.wiki = wiki
+        options = RenderOptions(
+            templates_dir=self.core.templates_dir,
+            linenums="pymdownx.highlight" in config.markdown_extensions,
+        )
+        try:
+            pages = render_pages(wiki, options)
+        except Exception as exc:  # a user template can fail in any way
+            if self.core.templates_dir is None:
+                raise
+            raise PluginError(f"schema-wiki: rendering with templates_dir failed: {exc}") from None
+        for src_uri, content in pages.items():
+            if files.get_file_from_path(src_uri) is not None:
+                log.info("docs/%s exists; it is used instead of the generated page", src_uri)
+                continue
+            inclusion = (InclusionLevel.UNDEFINED if src_uri in NAV_PAGES
+                         else InclusionLevel.NOT_IN_NAV)
+            files.append(File.generated(config, src_uri, content=content, inclusion=inclusion))
+        if files.get_file_from_path(CSS_PATH) is None:
+            files.append(File.generated(config, CSS_PATH,
+                                        content=_CSS_SOURCE.read_text(encoding="utf-8")))
+        self._log_findings(wiki)
+        return files
+
+    def _log_findings(self, wiki: Wiki) -> None:
+        for finding in wiki.findings:
+            line = finding.format()
+            if finding.level == Level.ERROR:
+                log.error("%s", line)
+            elif finding.level == Level.WARNING:
+                log.warning("%s", line)
+            else:
+                log.info("%s", line)
+
+    def on_serve(
+        self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
+    ) -> LiveReloadServer:
+        if self.core is not None:
+            for directory in (self.core.migrations_dir, self.core.adrs_dir):
+                if directory.is_dir():
+                    server.watch(str(directory))
+            if self.core.templates_dir is not None and self.core.templates_dir.is_dir():
+                server.watch(str(self.core.templates_dir))
+        return server
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.wiki is None or self.command == "serve":
+            return
+        errors = [f for f in self.wiki.findings if f.level == Level.ERROR]
+        if errors:
+            first = errors[0].format()
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            raise PluginError(f"schema-wiki: {len(errors)} error-level finding(s): {first}{more}")

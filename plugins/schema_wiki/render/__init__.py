@@ -1,0 +1,92 @@
+"""Turn a `Wiki` into Markdown pages with Jinja2 templates.
+
+`render_pages` returns ``{source path under docs/: markdown}``. Templates live
+in ``templates/`` beside this module; a ``templates_dir`` given by the user is
+searched first, and a user template can extend the bundled one through the
+``default/`` prefix to override a single block::
+
+    {% extends "default/table.md.j2" %}
+    {% block summary %}{{ super() }}Owned by the identity team.{% endblock %}
+
+Every ``{{ expression }}`` in a template is escaped for Markdown unless it
+is `Markup` (what the link helpers return), so text from the database or a
+file can never become markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from ..model import Wiki
+from . import escape
+from .views import PageContext, page_contexts
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """Rendering settings the glue passes in."""
+
+    templates_dir: Path | None = None
+    #: Pygments line numbers in SQL blocks (needs pymdownx.highlight).
+    linenums: bool = False
+
+
+def _finalize(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    return escape.md(value)
+
+
+def environment(templates_dir: Path | None = None) -> jinja2.Environment:
+    """The Jinja2 environment: user templates first, then the bundled ones."""
+    bundled = jinja2.FileSystemLoader(str(TEMPLATES))
+    loaders: list[jinja2.BaseLoader] = []
+    if templates_dir is not None:
+        loaders.append(jinja2.FileSystemLoader(str(templates_dir)))
+    loaders.append(jinja2.PrefixLoader({"default": bundled}))
+    loaders.append(bundled)
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=False,
+        finalize=_finalize,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    filters: Mapping[str, Callable[..., object]] = {
+        "md": escape.md,
+        "cell": escape.cell,
+        "block": escape.block,
+        "code": escape.code,
+        "first_line": escape.first_line,
+        # The team's own Markdown documents (a migration's README, PLAN,
+        # ROLLBACK) are pages like any in docs/, so they render as Markdown.
+        "trusted": Markup,
+    }
+    env.filters.update(filters)
+    return env
+
+
+def render_pages(wiki: Wiki, options: RenderOptions | None = None) -> dict[str, str]:
+    """Every generated page of the wiki, keyed by its path under ``docs/``."""
+    options = options or RenderOptions()
+    env = environment(options.templates_dir)
+    pages: dict[str, str] = {}
+    for ctx in page_contexts(wiki, linenums=options.linenums):
+        pages[ctx.path] = render_one(env, ctx)
+    return pages
+
+
+def render_one(env: jinja2.Environment, ctx: PageContext) -> str:
+    template = env.get_template(ctx.template)
+    return template.render(**ctx.values)

@@ -1,0 +1,55 @@
+"""Where each generated page lives (its source path under ``docs/``) and links between them.
+
+Links are written as relative ``.md`` paths, so MkDocs resolves and checks
+them like any hand-written link, whatever ``use_directory_urls`` says.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+
+from ..model import column_anchor
+
+SCHEMA_INDEX = "schema/index.md"
+MIGRATIONS_INDEX = "migrations/index.md"
+ADRS_INDEX = "adrs/index.md"
+HEALTH = "schema/health.md"
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def slug(name: str) -> str:
+    """A file-name-safe form of an identifier, unique per distinct name."""
+    cleaned = _SAFE.sub("-", name).strip(".") or "_"
+    if cleaned == name:
+        return name
+    # Different names must never map to one file.
+    return f"{cleaned}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"
+
+
+def table_page(schema: str, name: str, *, dropped: bool = False) -> str:
+    prefix = "schema/dropped" if dropped else "schema"
+    return f"{prefix}/{slug(schema)}/{slug(name)}.md"
+
+
+def migration_page(migration_id: str) -> str:
+    return f"migrations/{slug(migration_id)}.md"
+
+
+def adr_page(adr_id: str) -> str:
+    return f"adrs/{slug(adr_id)}.md"
+
+
+def relative(from_page: str, to_page: str, anchor: str | None = None) -> str:
+    """The link from one generated page to another (or to an anchor on it)."""
+    if to_page == from_page:
+        target = ""
+    else:
+        target = posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+    return f"{target}#{anchor}" if anchor else (target or "#")
+
+
+def column_link(from_page: str, schema: str, table: str, column: str, *, dropped: bool = False) -> str:
+    return relative(from_page, table_page(schema, table, dropped=dropped), column_anchor(column))
