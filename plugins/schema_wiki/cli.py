@@ -1,0 +1,104 @@
+"""The ``schema-wiki`` command: check and export without building the site.
+
+Exit codes: 0 no error-level finding, 1 at least one, 2 a usage or
+configuration problem (a bad mkdocs.yml, an unreachable database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import SchemaWikiError
+from .model import Level
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="schema-wiki",
+        description="Check and export the schema wiki of a project without building the site.",
+    )
+    parser.add_argument("--version", action="version", version=f"schema-wiki {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    check = sub.add_parser("check", help="run the checks and print one line per finding")
+    check.add_argument("-f", "--config-file", default="mkdocs.yml", help="path to mkdocs.yml")
+
+    export = sub.add_parser("export", help="write the model as JSON")
+    export.add_argument("-f", "--config-file", default="mkdocs.yml", help="path to mkdocs.yml")
+    export.add_argument("-o", "--output", help="output file (default: standard output)")
+    return parser
+
+
+def _load(config_file: str):  # type: ignore[no-untyped-def]
+    """Read mkdocs.yml with MkDocs' own loader (so !ENV and validation match the build)."""
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import ConfigurationError
+
+    from .plugin import SchemaWikiPlugin, wiki_config
+    from .project import load_project
+
+    if not Path(config_file).is_file():
+        raise SchemaWikiError(f"{config_file}: no such file; pass the path with -f")
+    try:
+        mk = load_config(config_file=config_file)
+    except ConfigurationError as exc:
+        raise SchemaWikiError(f"{config_file}: {exc}") from None
+    plugin = mk.plugins.get("schema-wiki")
+    if not isinstance(plugin, SchemaWikiPlugin):
+        raise SchemaWikiError(f"{config_file}: the schema-wiki plugin is not enabled under plugins:")
+    return load_project(wiki_config(plugin.config, config_file))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    try:
+        wiki = _load(args.config_file)
+    except SchemaWikiError as exc:
+        print(f"schema-wiki: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("schema-wiki: interrupted", file=sys.stderr)
+        return 130
+
+    if args.command == "export":
+        from .export import export_json
+
+        text = export_json(wiki)
+        if args.output:
+            _write_atomically(Path(args.output), text)
+        else:
+            sys.stdout.write(text)
+        return EXIT_OK
+
+    for finding in wiki.findings:
+        print(finding.format())
+    errors = sum(1 for f in wiki.findings if f.level == Level.ERROR)
+    warnings = sum(1 for f in wiki.findings if f.level == Level.WARNING)
+    print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    return EXIT_FINDINGS if errors else EXIT_OK
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write via a temporary file and rename, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

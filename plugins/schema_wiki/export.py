@@ -1,0 +1,123 @@
+"""The wiki's model as JSON, for other tools and for drift snapshots.
+
+The format is documented in the README ("Export format"); ``version`` changes
+when a field changes meaning.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .model import Column, Event, Finding, Location, Migration, Table, Wiki
+
+FORMAT_VERSION = 1
+
+
+def _loc(location: Location | None) -> dict[str, Any] | None:
+    if location is None:
+        return None
+    return {"path": location.path, "line": location.line}
+
+
+def _event(event: Event, wiki: Wiki) -> dict[str, Any]:
+    m = wiki.migration(event.migration_id)
+    return {
+        "migration": m.path if m else event.migration_id,
+        "migration_id": event.migration_id,
+        "action": event.action.value,
+        "date": event.date.isoformat() if event.date else None,
+        "detail": event.detail,
+        "from": event.old_name,
+        "to": event.new_name,
+        "location": _loc(event.location),
+    }
+
+
+def _column(column: Column, wiki: Wiki) -> dict[str, Any]:
+    intro = wiki.migration(column.introduced_by) if column.introduced_by else None
+    drop = column.drop_after
+    return {
+        "name": column.name,
+        "type": column.type,
+        "nullable": column.nullable,
+        "default": column.default,
+        "comment": column.comment,
+        "position": column.position,
+        "introduced_by": intro.path if intro else None,
+        "history": [_event(e, wiki) for e in column.history],
+        "drop_after": drop.date.isoformat() if drop else None,
+        "drop_after_source": (
+            {"kind": drop.source, "location": _loc(drop.location)} if drop else None
+        ),
+        "adrs": list(column.adrs),
+    }
+
+
+def _table(table: Table, wiki: Wiki) -> dict[str, Any]:
+    intro = wiki.migration(table.introduced_by) if table.introduced_by else None
+    return {
+        "schema": table.schema,
+        "name": table.name,
+        "kind": table.kind,
+        "comment": table.comment,
+        "introduced_by": intro.path if intro else None,
+        "columns": [_column(c, wiki) for c in table.columns],
+        "dropped_columns": [_column(c, wiki) for c in table.dropped_columns],
+        "history": [_event(e, wiki) for e in table.history],
+        "adrs": list(table.adrs),
+    }
+
+
+def _migration(m: Migration, wiki: Wiki) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "version": m.version,
+        "name": m.name,
+        "path": m.path,
+        "title": m.title,
+        "date": m.date.isoformat() if m.date else None,
+        "header": {f.key: f.value for f in m.header.fields.values()},
+        "files": [f.path for f in m.files],
+        "transactional": m.transactional,
+        "adrs": wiki.migration_adrs.get(m.id, []),
+    }
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {
+        "rule": f.rule,
+        "level": f.level.value,
+        "target": f.target,
+        "message": f.message,
+        "location": _loc(f.location),
+    }
+
+
+def export_dict(wiki: Wiki) -> dict[str, Any]:
+    """The whole model as plain JSON-ready data."""
+    return {
+        "version": FORMAT_VERSION,
+        "today": wiki.today.isoformat(),
+        "tables": [_table(t, wiki) for t in wiki.tables],
+        "dropped_tables": [_table(t, wiki) for t in wiki.dropped_tables],
+        "migrations": [_migration(m, wiki) for m in wiki.migrations],
+        "adrs": [
+            {
+                "id": a.id,
+                "number": a.number,
+                "title": a.title,
+                "status": a.status,
+                "date": a.date.isoformat() if a.date else None,
+                "path": a.path,
+                "refs": [r.text for r in a.refs],
+                "migrations": wiki.adr_migrations.get(a.id, []),
+            }
+            for a in wiki.adrs
+        ],
+        "findings": [_finding(f) for f in wiki.findings],
+    }
+
+
+def export_json(wiki: Wiki) -> str:
+    return json.dumps(export_dict(wiki), indent=2, ensure_ascii=False, default=str) + "\n"
