@@ -36,10 +36,10 @@ def build_wiki(
 ) -> Wiki:
     """Join migrations, ADRs and the catalog. Findings about references are added to the wiki."""
     history = replay(migrations)
-    by_id = {m.id: m for m in migrations}
+    stated = header_dates(migrations, history)
     wiki = Wiki(tables=[], migrations=list(migrations), adrs=list(adrs), today=today)
     for ct in catalog.tables:
-        wiki.tables.append(_table(ct, history.table(ct.schema, ct.name), by_id))
+        wiki.tables.append(_table(ct, history.table(ct.schema, ct.name), stated))
     wiki.dropped_tables = [_dropped_table(t) for t in history.dropped_tables]
     _attach_dropped_columns(wiki, history)
     wiki.touched = history.touched
@@ -48,7 +48,9 @@ def build_wiki(
     return wiki
 
 
-def _table(ct: CatalogTable, trail: TableTrail | None, by_id: dict[str, Migration]) -> Table:
+def _table(
+    ct: CatalogTable, trail: TableTrail | None, stated: dict[tuple[str, str, str], DropDate]
+) -> Table:
     table = Table(
         schema=ct.schema,
         name=ct.name,
@@ -70,30 +72,71 @@ def _table(ct: CatalogTable, trail: TableTrail | None, by_id: dict[str, Migratio
         if col_trail is not None:
             column.introduced_by = col_trail.introduced_by
             column.history = list(col_trail.events)
-        column.drop_after = _drop_after(ct, column, col_trail, by_id)
+        column.drop_after = _drop_after(ct, column, col_trail, stated)
         table.columns.append(column)
     return table
 
 
+def header_dates(
+    migrations: list[Migration], history: History
+) -> dict[tuple[str, str, str], DropDate]:
+    """Drop dates stated in migration headers, by column (today's names).
+
+    A header's plain date applies to the columns that migration adds; a
+    migration that adds none (one that deprecates a column with a comment or
+    an ALTER) gives it to the columns it touches. ``table.column: date`` items
+    name their columns explicitly. A later migration's date replaces an earlier one.
+    """
+    former: dict[str, tuple[str, str, str]] = {}
+    for (schema, tname), trail in history.tables.items():
+        for cname, col in trail.columns.items():
+            for t in (tname, *trail.former_names):
+                for n in (cname, *col.former_names):
+                    former.setdefault(f"{t}.{n}".lower(), (schema, tname, cname))
+                    former.setdefault(f"{schema}.{t}.{n}".lower(), (schema, tname, cname))
+    out: dict[tuple[str, str, str], DropDate] = {}
+    for migration in migrations:
+        dates = header_drop_dates(migration)
+        if not dates:
+            continue
+        touched = [(s, t, c) for s, t, c in history.touched.get(migration.id, []) if c]
+        added = [
+            (s, t, c)
+            for s, t, c in touched
+            if (trail := history.table(s, t)) is not None
+            and (col := trail.columns.get(c)) is not None
+            and col.introduced_by == migration.id
+        ]
+        if ALL_COLUMNS in dates:
+            day, where = dates[ALL_COLUMNS]
+            for key in added or touched:
+                out[key] = DropDate(day, where, "header")
+        for ref, (day, where) in dates.items():
+            if ref != ALL_COLUMNS and ref in former:
+                out[former[ref]] = DropDate(day, where, "header")
+    return out
+
+
 def _drop_after(
-    ct: CatalogTable, column: Column, trail: ColumnTrail | None, by_id: dict[str, Migration]
+    ct: CatalogTable,
+    column: Column,
+    trail: ColumnTrail | None,
+    stated: dict[tuple[str, str, str], DropDate],
 ) -> DropDate | None:
-    if trail is not None and trail.introduced_by in by_id:
-        dates = header_drop_dates(by_id[trail.introduced_by])
-        names = [column.name, *trail.former_names]
-        keys = [f"{ct.schema}.{ct.name}.{n}" for n in names] + [f"{ct.name}.{n}" for n in names]
-        for key in [*keys, ALL_COLUMNS]:
-            if key.lower() in dates:
-                day, where = dates[key.lower()]
-                return DropDate(day, where, "header")
+    """The header's date first (an explicit field), else a date stated in the comment."""
+    from_header = stated.get((ct.schema, ct.name, column.name))
+    if from_header is not None:
+        return from_header
     day = comment_drop_date(column.comment)
     if day is None:
         return None
     where: Location | None = None
     if trail is not None:
         for event in reversed(trail.events):
-            if event.action == Action.COMMENT_COLUMN and event.detail and day.isoformat() in (
-                event.detail
+            if (
+                event.action == Action.COMMENT_COLUMN
+                and event.detail
+                and day.isoformat() in event.detail
             ):
                 where = event.location
                 break
@@ -153,7 +196,9 @@ def _attach_dropped_columns(wiki: Wiki, history: History) -> None:
 
 def find_table(wiki: Wiki, schema: str | None, name: str) -> Table | None:
     """A current table by name; unqualified names prefer ``public``."""
-    candidates = [t for t in wiki.tables if t.name == name and (schema is None or t.schema == schema)]
+    candidates = [
+        t for t in wiki.tables if t.name == name and (schema is None or t.schema == schema)
+    ]
     if not candidates:
         lowered = name.lower()
         candidates = [
@@ -256,8 +301,10 @@ def _link_migrations_and_adrs(wiki: Wiki) -> None:
                         Level.WARNING,
                         migration.id,
                         f"ADR {item!r} does not exist; check the number in adrs/",
-                        Location(migration.files[0].path if migration.files else migration.path,
-                                 field.line),
+                        Location(
+                            migration.files[0].path if migration.files else migration.path,
+                            field.line,
+                        ),
                     )
                 )
                 continue

@@ -53,7 +53,9 @@ def _load(config_file: str):  # type: ignore[no-untyped-def]
         raise SchemaWikiError(f"{config_file}: {exc}") from None
     plugin = mk.plugins.get("schema-wiki")
     if not isinstance(plugin, SchemaWikiPlugin):
-        raise SchemaWikiError(f"{config_file}: the schema-wiki plugin is not enabled under plugins:")
+        raise SchemaWikiError(
+            f"{config_file}: the schema-wiki plugin is not enabled under plugins:"
+        )
     return load_project(wiki_config(plugin.config, config_file))
 
 

@@ -20,9 +20,7 @@ import re
 from .model import Location, Migration, parse_date
 
 _LIFESPAN = re.compile(r"(\d+)\s*(day|week|month|year)s?\b", re.IGNORECASE)
-_PER_COLUMN = re.compile(
-    r"^\s*-?\s*((?:[\w$]+\.){1,2}[\w$]+)\s*[:=]?\s*(\d{4}-\d{2}-\d{2})\b"
-)
+_PER_COLUMN = re.compile(r"^\s*-?\s*((?:[\w$]+\.){1,2}[\w$]+)\s*[:=]?\s*(\d{4}-\d{2}-\d{2})\b")
 _IN_COMMENT = re.compile(
     r"\b(?:drop|dropp?ed|remove|removed|delete|deleted)\s+(?:after|on|from|by)\s+"
     r"(\d{4}-\d{2}-\d{2})\b",

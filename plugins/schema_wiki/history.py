@@ -115,9 +115,7 @@ def _apply(
 ) -> None:
     when = date
 
-    def event(
-        detail: str | None = None, old: str | None = None, new: str | None = None
-    ) -> Event:
+    def event(detail: str | None = None, old: str | None = None, new: str | None = None) -> Event:
         return Event(migration_id, change.action, when, statement.location, detail, old, new)
 
     action = change.action

@@ -32,8 +32,12 @@ CSS_PATH = "assets/schema-wiki.css"
 _CSS_SOURCE = Path(__file__).parent / "render" / "templates" / "schema-wiki.css.j2"
 #: Pages that belong in the navigation; every other generated page stays out of it
 #: (DESIGN.md: an automatic nav with one entry per table is quadratic).
-NAV_PAGES = {page_paths.SCHEMA_INDEX, page_paths.MIGRATIONS_INDEX, page_paths.ADRS_INDEX,
-             page_paths.HEALTH}
+NAV_PAGES = {
+    page_paths.SCHEMA_INDEX,
+    page_paths.MIGRATIONS_INDEX,
+    page_paths.ADRS_INDEX,
+    page_paths.HEALTH,
+}
 
 
 class SchemaWikiConfig(base.Config):
@@ -154,12 +158,14 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             if files.get_file_from_path(src_uri) is not None:
                 log.info("docs/%s exists; it is used instead of the generated page", src_uri)
                 continue
-            inclusion = (InclusionLevel.UNDEFINED if src_uri in NAV_PAGES
-                         else InclusionLevel.NOT_IN_NAV)
+            inclusion = (
+                InclusionLevel.UNDEFINED if src_uri in NAV_PAGES else InclusionLevel.NOT_IN_NAV
+            )
             files.append(File.generated(config, src_uri, content=content, inclusion=inclusion))
         if files.get_file_from_path(CSS_PATH) is None:
-            files.append(File.generated(config, CSS_PATH,
-                                        content=_CSS_SOURCE.read_text(encoding="utf-8")))
+            files.append(
+                File.generated(config, CSS_PATH, content=_CSS_SOURCE.read_text(encoding="utf-8"))
+            )
         self._log_findings(wiki)
         return files
 

@@ -36,8 +36,14 @@ class CatalogCache:
 def migrations_key(config: WikiConfig, migrations: list[Migration]) -> str:
     """A digest of everything that shapes the applied schema."""
     digest = hashlib.sha256()
-    for part in (config.database, config.setup_sql or "", *config.schemas, "|",
-                 *config.exclude_schemas, str(config.postgres_bin or "")):
+    for part in (
+        config.database,
+        config.setup_sql or "",
+        *config.schemas,
+        "|",
+        *config.exclude_schemas,
+        str(config.postgres_bin or ""),
+    ):
         digest.update(part.encode())
         digest.update(b"\0")
     for migration in migrations:

@@ -94,9 +94,7 @@ def excluded(target: str, patterns: Iterable[str]) -> bool:
     """
     parts = target.split(".")
     short = ".".join(parts[1:]) if len(parts) == 3 else target
-    return any(
-        fnmatch.fnmatchcase(target, p) or fnmatch.fnmatchcase(short, p) for p in patterns
-    )
+    return any(fnmatch.fnmatchcase(target, p) or fnmatch.fnmatchcase(short, p) for p in patterns)
 
 
 _LEVEL_ORDER = {Level.ERROR: 0, Level.WARNING: 1, Level.INFO: 2, Level.IGNORE: 3}

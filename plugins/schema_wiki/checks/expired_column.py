@@ -29,8 +29,10 @@ def check(wiki: Wiki, context: Context) -> Iterator[Finding]:
             drop = column.drop_after
             if drop is None or drop.date >= wiki.today:
                 continue
-            said = f"the comment on {table.name}.{column.name}" if drop.source == "comment" else (
-                "its migration header"
+            said = (
+                f"the comment on {table.name}.{column.name}"
+                if drop.source == "comment"
+                else ("its migration header")
             )
             yield Finding(
                 NAME,

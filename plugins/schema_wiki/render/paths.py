@@ -51,5 +51,7 @@ def relative(from_page: str, to_page: str, anchor: str | None = None) -> str:
     return f"{target}#{anchor}" if anchor else (target or "#")
 
 
-def column_link(from_page: str, schema: str, table: str, column: str, *, dropped: bool = False) -> str:
+def column_link(
+    from_page: str, schema: str, table: str, column: str, *, dropped: bool = False
+) -> str:
     return relative(from_page, table_page(schema, table, dropped=dropped), column_anchor(column))

@@ -149,12 +149,22 @@ def event_text(links: Links, table: Table, event: Event) -> Markup:
     }[event.action]
     parts = [Markup("**{}**").format(verb)]
     if event.old_name and event.new_name:
-        parts.append(Markup("from {} to {}").format(escape.code(event.old_name),
-                                                     escape.code(event.new_name)))
+        parts.append(
+            Markup("from {} to {}").format(escape.code(event.old_name), escape.code(event.new_name))
+        )
     elif event.action in (Action.ADD_COLUMN, Action.ALTER_TYPE) and event.detail:
         parts.append(Markup("as {}").format(escape.code(event.detail)))
-    elif event.action in (Action.CREATE_INDEX, Action.DROP_INDEX, Action.ADD_CONSTRAINT,
-                          Action.DROP_CONSTRAINT, Action.SET_DEFAULT) and event.detail:
+    elif (
+        event.action
+        in (
+            Action.CREATE_INDEX,
+            Action.DROP_INDEX,
+            Action.ADD_CONSTRAINT,
+            Action.DROP_CONSTRAINT,
+            Action.SET_DEFAULT,
+        )
+        and event.detail
+    ):
         parts.append(escape.code(event.detail))
     parts.append(Markup("by {}").format(links.migration(event.migration_id)))
     when = event.date.isoformat() if event.date else "undated"
@@ -212,7 +222,9 @@ def link_adr_body(wiki: Wiki, adr: Adr, links: Links, migrations_dir: str) -> st
                 rest = resolved[len(migrations_dir.rstrip("/")) + 1 :]
                 migration = find_migration(wiki, rest.split("/")[0])
                 if migration is not None:
-                    return f"{m.group(1)}{links.url(paths.migration_page(migration.id))}{m.group(3)}"
+                    return (
+                        f"{m.group(1)}{links.url(paths.migration_page(migration.id))}{m.group(3)}"
+                    )
             for other in wiki.adrs:
                 if other.path == resolved:
                     return f"{m.group(1)}{links.url(paths.adr_page(other.id))}{m.group(3)}"
@@ -246,8 +258,9 @@ def demote_headings(text: str, by: int = 2) -> str:
 # --- pages ----------------------------------------------------------------------------
 
 
-def page_contexts(wiki: Wiki, *, linenums: bool = False, migrations_dir: str = "migrations"
-                  ) -> Iterator[PageContext]:
+def page_contexts(
+    wiki: Wiki, *, linenums: bool = False, migrations_dir: str = "migrations"
+) -> Iterator[PageContext]:
     """One context per generated page."""
     migrations = {m.id: m for m in wiki.migrations}
     adrs = {a.id: a for a in wiki.adrs}
@@ -297,12 +310,14 @@ def page_contexts(wiki: Wiki, *, linenums: bool = False, migrations_dir: str = "
         for schema, tname, cname in wiki.touched.get(migration.id, []):
             table = wiki.table(schema, tname)
             if table is None:
-                table = next((t for t in wiki.dropped_tables
-                              if t.schema == schema and t.name == tname), None)
+                table = next(
+                    (t for t in wiki.dropped_tables if t.schema == schema and t.name == tname), None
+                )
             if table is None:
                 continue
-            touched.append(links.column(table, cname, qualified=True) if cname
-                           else links.table(table))
+            touched.append(
+                links.column(table, cname, qualified=True) if cname else links.table(table)
+            )
         values = common(page)
         values.update(
             migration=migration,
@@ -311,10 +326,17 @@ def page_contexts(wiki: Wiki, *, linenums: bool = False, migrations_dir: str = "
             documents={name: demote_headings(text) for name, text in migration.documents.items()},
             linenums=linenums,
             fenced=escape.fenced,
-            findings=[f for f in wiki.findings if f.target == migration.id or (
-                f.location is not None and f.location.path.startswith(migration.path))],
-            fields=[(f.key, f.value) for f in migration.header.fields.values()
-                    if f.key.lower() != "context"],
+            findings=[
+                f
+                for f in wiki.findings
+                if f.target == migration.id
+                or (f.location is not None and f.location.path.startswith(migration.path))
+            ],
+            fields=[
+                (f.key, f.value)
+                for f in migration.header.fields.values()
+                if f.key.lower() != "context"
+            ],
         )
         yield PageContext(page, "migration.md.j2", values)
 
@@ -353,8 +375,12 @@ def page_contexts(wiki: Wiki, *, linenums: bool = False, migrations_dir: str = "
     yield PageContext(paths.ADRS_INDEX, "adrs_index.md.j2", values)
 
     values = common(paths.HEALTH)
-    by_rule = [(rule, list(items)) for rule, items in
-               groupby(sorted(wiki.findings, key=lambda f: f.rule), key=lambda f: f.rule)]
+    by_rule = [
+        (rule, list(items))
+        for rule, items in groupby(
+            sorted(wiki.findings, key=lambda f: f.rule), key=lambda f: f.rule
+        )
+    ]
     values.update(by_rule=by_rule, coverage=coverage(wiki), Level=Level)
     yield PageContext(paths.HEALTH, "health.md.j2", values)
 
@@ -363,11 +389,22 @@ def _related_adrs(wiki: Wiki, adr: Adr) -> list[tuple[str, str]]:
     """(relation, adr id) pairs stated on either side."""
     out: list[tuple[str, str]] = []
     by_number = {a.number: a for a in wiki.adrs if a.number is not None}
-    inverse = {"supersedes": "superseded by", "superseded-by": "supersedes",
-               "superseded_by": "supersedes", "amends": "amended by",
-               "relates-to": "relates to", "relates_to": "relates to"}
-    for key in ("supersedes", "superseded-by", "superseded_by", "amends", "relates-to",
-                "relates_to"):
+    inverse = {
+        "supersedes": "superseded by",
+        "superseded-by": "supersedes",
+        "superseded_by": "supersedes",
+        "amends": "amended by",
+        "relates-to": "relates to",
+        "relates_to": "relates to",
+    }
+    for key in (
+        "supersedes",
+        "superseded-by",
+        "superseded_by",
+        "amends",
+        "relates-to",
+        "relates_to",
+    ):
         for item in _items(adr.meta.get(key)):
             other = _find_adr(wiki, by_number, item)
             if other is not None:
@@ -401,8 +438,12 @@ def _items(value: object) -> list[str]:
 
 def _people(adr: Adr) -> list[tuple[str, str]]:
     out = []
-    for key, label in (("decision-makers", "Decision makers"), ("deciders", "Deciders"),
-                       ("consulted", "Consulted"), ("informed", "Informed")):
+    for key, label in (
+        ("decision-makers", "Decision makers"),
+        ("deciders", "Deciders"),
+        ("consulted", "Consulted"),
+        ("informed", "Informed"),
+    ):
         items = _items(adr.meta.get(key))
         if items:
             out.append((label, ", ".join(items)))
@@ -411,12 +452,14 @@ def _people(adr: Adr) -> list[tuple[str, str]]:
 
 def coverage(wiki: Wiki) -> dict[str, object]:
     """Share of tables and columns with a comment, overall and per schema."""
+
     def share(done: int, total: int) -> float:
         return 100.0 * done / total if total else 100.0
 
     per_schema = {}
-    for schema, tables in groupby(sorted(wiki.tables, key=lambda t: t.schema),
-                                  key=lambda t: t.schema):
+    for schema, tables in groupby(
+        sorted(wiki.tables, key=lambda t: t.schema), key=lambda t: t.schema
+    ):
         ts = list(tables)
         cols = [c for t in ts for c in t.columns]
         per_schema[schema] = {
@@ -437,17 +480,20 @@ def coverage(wiki: Wiki) -> dict[str, object]:
 
 def _schema_groups(wiki: Wiki) -> list[tuple[str, list[dict[str, object]]]]:
     groups = []
-    for schema, tables in groupby(sorted(wiki.tables, key=lambda t: (t.schema, t.name)),
-                                  key=lambda t: t.schema):
+    for schema, tables in groupby(
+        sorted(wiki.tables, key=lambda t: (t.schema, t.name)), key=lambda t: t.schema
+    ):
         rows = []
         for t in tables:
             documented = sum(1 for c in t.columns if c.comment)
-            rows.append({
-                "table": t,
-                "summary": escape.first_line(t.comment),
-                "columns": len(t.columns),
-                "coverage": 100.0 * documented / len(t.columns) if t.columns else 100.0,
-            })
+            rows.append(
+                {
+                    "table": t,
+                    "summary": escape.first_line(t.comment),
+                    "columns": len(t.columns),
+                    "coverage": 100.0 * documented / len(t.columns) if t.columns else 100.0,
+                }
+            )
         groups.append((schema, rows))
     return groups
 
