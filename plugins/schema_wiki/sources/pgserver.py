@@ -55,6 +55,9 @@ _RUN_AS_GROUP = "nogroup"
 #: 104 on macOS, including ``/.s.PGSQL.5432``).
 _MAX_SOCKET_DIR = 80
 
+#: Free space a tmpfs needs before data directories go there.
+_MIN_TMPFS_FREE = 1 << 30
+
 _PORT = 5432  # only names the socket file; nothing listens on TCP.
 
 _SERVER_SETTINGS: dict[str, str] = {
@@ -205,7 +208,24 @@ def _child_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     env["LC_ALL"] = "C"
     env["LANG"] = "C"
+    # initdb otherwise probes the system time zone; UTC also keeps output stable.
+    env["TZ"] = "UTC"
     return env
+
+
+def _data_root() -> str:
+    """Where data directories go: a roomy tmpfs when there is one, else the temp dir.
+
+    initdb creates about a thousand files; on a tmpfs that takes a third of
+    the time it takes on a disk (0.75 s instead of 2.3 s, measured).
+    """
+    shm = "/dev/shm"
+    try:
+        st = os.statvfs(shm)
+    except OSError:
+        return tempfile.gettempdir()
+    roomy = st.f_bavail * st.f_frsize >= _MIN_TMPFS_FREE
+    return shm if roomy and os.access(shm, os.W_OK | os.X_OK) else tempfile.gettempdir()
 
 
 def _runs_as(ids: tuple[int, int], bin_dir: Path) -> bool:
@@ -363,7 +383,8 @@ class ThrowawayPostgres:
     `find_bin_dir`). ``password`` switches authentication from ``trust`` to
     ``scram-sha-256`` for the ``postgres`` superuser (used by tests of password
     handling); ``conninfo`` then carries it. ``settings`` adds or overrides
-    server settings (``-c name=value``).
+    server settings (``-c name=value``). ``data_parent`` is where the data
+    directory is made (default: ``/dev/shm`` when roomy, else the temp dir).
     """
 
     def __init__(
@@ -373,8 +394,10 @@ class ThrowawayPostgres:
         password: str | None = None,
         settings: Mapping[str, str] | None = None,
         startup_timeout: float = 30.0,
+        data_parent: str | os.PathLike[str] | None = None,
     ) -> None:
         self._requested_bin_dir = bin_dir
+        self._data_parent = os.fspath(data_parent) if data_parent is not None else None
         self._password = password
         self._settings = dict(_SERVER_SETTINGS)
         self._settings.update(settings or {})
@@ -454,10 +477,7 @@ class ThrowawayPostgres:
                 self.stop()
                 raise
 
-    def _mkdtemp(self, prefix: str) -> Path:
-        base = tempfile.gettempdir()
-        if prefix.endswith("sock-") and len(base) > _MAX_SOCKET_DIR - 30:
-            base = "/tmp"  # a long TMPDIR would overflow the socket path
+    def _mkdtemp(self, prefix: str, base: str) -> Path:
         path = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
         self._dirs.append(path)
         if self.run_as is not None:
@@ -479,8 +499,11 @@ class ThrowawayPostgres:
             bin_dir = _accessible_copy(bin_dir, version_text)
         self.bin_dir = bin_dir
 
-        self.data_dir = self._mkdtemp("schema-wiki-data-")
-        self.socket_dir = self._mkdtemp("schema-wiki-sock-")
+        self.data_dir = self._mkdtemp("schema-wiki-data-", self._data_parent or _data_root())
+        socket_parent = tempfile.gettempdir()
+        if len(socket_parent) > _MAX_SOCKET_DIR - 30:
+            socket_parent = "/tmp"  # a long TMPDIR would overflow the socket path
+        self.socket_dir = self._mkdtemp("schema-wiki-sock-", socket_parent)
         self.log_path = self.socket_dir / "server.log"
 
         self._initdb()
