@@ -83,6 +83,8 @@ def parse_adr(data: bytes, rel: str, stem: str) -> tuple[Adr | None, list[Findin
     title = re.sub(r"^ADR[-\s]?\d*\s*[:.]?\s*", "", title, flags=re.IGNORECASE) or title
 
     status_value, status_line = _status(meta, lines, body_line)
+    if status_line is None:
+        status_line = _meta_line(text, "status")
     status = status_value.lower() if status_value else "proposed"
     if status_value and status.split()[0] not in STATUSES:
         findings.append(
@@ -179,10 +181,13 @@ def _number(stem: str, meta: dict[str, object], title: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _status(meta: dict[str, object], lines: list[str], body_line: int) -> tuple[str | None, int]:
+def _status(
+    meta: dict[str, object], lines: list[str], body_line: int
+) -> tuple[str | None, int | None]:
+    """The status and its line (None: the front matter's ``status:`` line)."""
     value = meta.get("status")
     if isinstance(value, str) and value.strip() and not value.strip().startswith("{"):
-        return value.strip(), 1
+        return value.strip(), None
     for i, line in enumerate(lines):
         m = _SECTION.match(line)
         if m and m.group(1).strip().lower() == "status":

@@ -1,0 +1,80 @@
+"""Each rule with a passing and a failing case; levels and exclusions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from factories import TODAY, catalog, change, migration
+from schema_wiki.build import build_wiki
+from schema_wiki.checks import RULES, run_checks
+from schema_wiki.config import RuleConfig, parse_checks
+from schema_wiki.model import Action, Level
+
+
+def _legacy_wiki(drop_after: str, today: dt.date = TODAY):
+    migrations = [
+        migration(
+            "20240215000000",
+            "legacy",
+            change(Action.ADD_COLUMN, "users", "legacy_id", detail="text"),
+            header={"Can drop after": drop_after},
+        ),
+    ]
+    return build_wiki(migrations, [], catalog(("users", [("legacy_id", "text", "kept")])), today)
+
+
+def _rules(findings):
+    return sorted({f.rule for f in findings})
+
+
+def test_expired_column_is_an_error_naming_column_date_and_file_line() -> None:
+    findings = run_checks(_legacy_wiki("2024-08-15"))
+    expired = [f for f in findings if f.rule == "expired-column"]
+    assert len(expired) == 1
+    f = expired[0]
+    assert f.level == Level.ERROR
+    assert f.target == "public.users.legacy_id"
+    assert "2024-08-15" in f.message
+    assert str(f.location) == "migrations/20240215000000_legacy.sql:1"
+    assert f.format().startswith("migrations/20240215000000_legacy.sql:1: error expired-column:")
+
+
+def test_column_before_its_date_is_not_expired() -> None:
+    assert "expired-column" not in _rules(run_checks(_legacy_wiki("2031-06-30")))
+    # The drop date itself is still allowed.
+    assert "expired-column" not in _rules(run_checks(_legacy_wiki("2026-01-31")))
+
+
+def test_expiring_column_warns_within_warn_days() -> None:
+    assert "expiring-column" in _rules(run_checks(_legacy_wiki("2026-02-20")))
+    assert "expiring-column" not in _rules(run_checks(_legacy_wiki("2026-06-20")))
+
+
+def test_undocumented_column_and_table() -> None:
+    wiki = build_wiki(
+        [],
+        [],
+        catalog(("users", [("id", "bigint", None), ("email", "text", "Login")]), comment=None),
+        TODAY,
+    )
+    findings = run_checks(wiki)
+    assert {(f.rule, f.target, f.level) for f in findings} == {
+        ("undocumented-column", "public.users.id", Level.WARNING),
+        ("undocumented-table", "public.users", Level.WARNING),
+    }
+
+
+def test_exclusions_and_levels_from_config() -> None:
+    wiki = build_wiki(
+        [], [], catalog(("users", [("id", "bigint", None), ("note", "text", None)])), TODAY
+    )
+    settings = parse_checks({"undocumented-column": {"exclude": ["*.id"], "level": "error"}})
+    findings = run_checks(wiki, settings)
+    assert [(f.target, f.level) for f in findings] == [("public.users.note", Level.ERROR)]
+    assert run_checks(wiki, {"undocumented-column": RuleConfig(level=Level.IGNORE)}) == []
+
+
+def test_every_rule_is_documented() -> None:
+    for rule in RULES:
+        assert rule.name == rule.name.lower() and " " not in rule.name
+        assert "**Problem.**" in rule.doc and "**Fix.**" in rule.doc, rule.name
