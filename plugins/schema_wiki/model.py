@@ -220,22 +220,160 @@ class Adr:
 
 @dataclass(frozen=True)
 class CatalogColumn:
+    """A column as the database has it; ``type`` is PostgreSQL's ``format_type``."""
+
     name: str
     type: str
     nullable: bool
     default: str | None
     comment: str | None
+    #: ``pg_attribute.attnum``: 1-based, gaps where columns were dropped.
     position: int
+    #: 'always' or 'by default' for identity columns.
+    identity: str | None = None
+    #: The expression of a generated column (``default`` is then None).
+    generated: str | None = None
+    #: 'stored' or 'virtual' for generated columns.
+    generated_kind: str | None = None
+    #: A collation other than the type's default.
+    collation: str | None = None
+
+
+@dataclass(frozen=True)
+class CatalogConstraint:
+    """A table constraint. NOT NULL is on `CatalogColumn.nullable`, not here."""
+
+    name: str
+    #: 'primary key', 'foreign key', 'unique', 'check' or 'exclusion'
+    kind: str
+    #: ``pg_get_constraintdef``: ``FOREIGN KEY (user_id) REFERENCES users(id)``
+    definition: str
+    columns: tuple[str, ...] = ()
+    ref_schema: str | None = None
+    ref_table: str | None = None
+    ref_columns: tuple[str, ...] = ()
+    #: False for a constraint added ``NOT VALID`` and not validated since.
+    validated: bool = True
+    #: False for ``NOT ENFORCED`` (PostgreSQL 18).
+    enforced: bool = True
+    deferrable: bool = False
+    initially_deferred: bool = False
+    comment: str | None = None
+
+    @property
+    def not_valid(self) -> bool:
+        return not self.validated
+
+
+@dataclass(frozen=True)
+class CatalogIndex:
+    """An index, with the SQL that creates it."""
+
+    name: str
+    #: ``pg_get_indexdef``: ``CREATE UNIQUE INDEX ... USING btree (email)``
+    definition: str
+    #: Key columns; an expression key appears as its text.
+    columns: tuple[str, ...] = ()
+    unique: bool = False
+    primary: bool = False
+    #: The WHERE clause of a partial index.
+    predicate: str | None = None
+    #: False for an index left INVALID by a failed ``CREATE INDEX CONCURRENTLY``.
+    valid: bool = True
+    method: str = "btree"
+    #: The constraint this index enforces, if any.
+    constraint: str | None = None
+    size_bytes: int | None = None
+    comment: str | None = None
+
+    @property
+    def invalid(self) -> bool:
+        return not self.valid
+
+
+@dataclass(frozen=True)
+class CatalogTrigger:
+    """A user trigger (not the internal ones behind foreign keys)."""
+
+    name: str
+    #: ``pg_get_triggerdef``
+    definition: str
+    #: False when ``ALTER TABLE ... DISABLE TRIGGER`` switched it off.
+    enabled: bool = True
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class CatalogPartition:
+    """A partition folded into its partitioned table."""
+
+    schema: str
+    name: str
+    #: ``FOR VALUES FROM ('2024-01-01') TO ('2024-02-01')`` or ``DEFAULT``
+    bound: str
+    #: The direct parent when it is itself a partition (sub-partitioning).
+    parent: str | None = None
+    #: The partition key when the partition is itself partitioned.
+    partition_key: str | None = None
 
 
 @dataclass(frozen=True)
 class CatalogTable:
+    """A table, view, materialized view or foreign table. Partitions are folded in."""
+
     schema: str
     name: str
     #: 'table', 'partitioned table', 'view', 'materialized view', 'foreign table'
     kind: str
     comment: str | None
     columns: tuple[CatalogColumn, ...]
+    constraints: tuple[CatalogConstraint, ...] = ()
+    indexes: tuple[CatalogIndex, ...] = ()
+    triggers: tuple[CatalogTrigger, ...] = ()
+    #: The query of a view or materialized view (``pg_get_viewdef``).
+    definition: str | None = None
+    #: ``RANGE (created_at)`` for a partitioned table.
+    partition_key: str | None = None
+    partitions: tuple[CatalogPartition, ...] = ()
+    #: The planner's row estimate (``reltuples``; partitions summed); None if unknown.
+    row_estimate: int | None = None
+    #: ``pg_total_relation_size`` (partitions summed); None for views.
+    total_bytes: int | None = None
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    def column(self, name: str) -> CatalogColumn | None:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        return None
+
+
+@dataclass(frozen=True)
+class CatalogEnum:
+    """An enum type and its labels in sort order."""
+
+    schema: str
+    name: str
+    values: tuple[str, ...]
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class CatalogDomain:
+    """A domain: a base type with a default, NOT NULL and CHECK constraints."""
+
+    schema: str
+    name: str
+    #: ``format_type`` of the base type
+    type: str
+    nullable: bool = True
+    default: str | None = None
+    #: ``pg_get_constraintdef`` of each CHECK constraint: ``CHECK (VALUE > 0)``
+    checks: tuple[str, ...] = ()
+    comment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -244,6 +382,14 @@ class Catalog:
 
     tables: tuple[CatalogTable, ...]
     server_version: str = ""
+    enums: tuple[CatalogEnum, ...] = ()
+    domains: tuple[CatalogDomain, ...] = ()
+
+    def table(self, schema: str, name: str) -> CatalogTable | None:
+        for t in self.tables:
+            if t.schema == schema and t.name == name:
+                return t
+        return None
 
 
 # --- the joined wiki ----------------------------------------------------------------
