@@ -1,0 +1,154 @@
+"""Apply migrations, statement by statement, to a (throwaway) PostgreSQL database.
+
+Each migration runs in one transaction, as migration tools do, unless it
+cannot: the migration is marked non-transactional, one of its statements
+refuses a transaction block (``CREATE INDEX CONCURRENTLY``), or the file
+manages its own transaction (``BEGIN`` / ``COMMIT`` statements). Those run
+statement by statement in autocommit mode, the way ``psql -f`` runs them.
+
+The database is the judge of the SQL: a statement the parser could not
+understand is still sent verbatim. The first statement PostgreSQL rejects
+stops everything with `MigrationFailed`, located at the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+
+from ..errors import MigrationFailed, ServerError
+from ..model import Location, Migration, Statement
+
+__all__ = ["apply_migrations", "runs_in_transaction"]
+
+# A statement that starts (after comments) with transaction control. Inside a
+# DO block or function body BEGIN is not at the statement's start.
+_TRANSACTION_CONTROL = re.compile(
+    r"^(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*"
+    r"(?:BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+_EXCERPT_LINES = 6
+_EXCERPT_CHARS = 400
+
+
+def _controls_transaction(statement: Statement) -> bool:
+    return _TRANSACTION_CONTROL.match(statement.sql) is not None
+
+
+def runs_in_transaction(migration: Migration) -> bool:
+    """Whether `apply_migrations` wraps ``migration`` in one transaction."""
+    return (
+        migration.transactional
+        and all(s.transactional for s in migration.statements)
+        and not any(_controls_transaction(s) for s in migration.statements)
+    )
+
+
+def _excerpt(sql: str) -> str:
+    lines = sql.strip().splitlines()
+    text = "\n".join(lines[:_EXCERPT_LINES])
+    if len(text) > _EXCERPT_CHARS:
+        text = text[:_EXCERPT_CHARS].rstrip()
+    if text != sql.strip():
+        text += " ..."
+    return text
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+def _error_line(statement: Statement, error: psycopg.Error) -> int | None:
+    """The line PostgreSQL points at: the statement's line plus the error position's offset."""
+    start = statement.location.line
+    if start is None:
+        return None
+    position = error.diag.statement_position
+    if position and position.isdigit():
+        return start + statement.sql[: int(position) - 1].count("\n")
+    return start
+
+
+def _failure(migration: Migration, statement: Statement, error: psycopg.Error) -> MigrationFailed:
+    diag = error.diag
+    primary = diag.message_primary or str(error).strip().splitlines()[0]
+    parts = [f"migration {migration.id} failed: {primary}"]
+    if diag.message_detail:
+        parts.append(f"  detail: {diag.message_detail}")
+    if diag.message_hint:
+        parts.append(f"  hint: {diag.message_hint}")
+    if diag.context:
+        parts.append(f"  where: {diag.context.strip().splitlines()[0]}")
+    start = statement.location
+    parts.append(f"  statement at {start}:\n{_indent(_excerpt(statement.sql))}")
+    if statement.parse_error:
+        parts.append(f"  (the parser also could not read it: {statement.parse_error})")
+    location = Location(start.path, _error_line(statement, error))
+    return MigrationFailed("\n".join(parts), location, statement.sql, primary)
+
+
+def _execute(conn: psycopg.Connection[Any], migration: Migration, statement: Statement) -> None:
+    try:
+        # No parameters: psycopg sends the text as it is (simple query
+        # protocol), so '%' needs no escaping and multi-statement text works.
+        conn.execute(statement.sql.encode())
+    except psycopg.Error as exc:
+        raise _failure(migration, statement, exc) from None
+
+
+def _apply_one(conn: psycopg.Connection[Any], migration: Migration) -> None:
+    if runs_in_transaction(migration):
+        with conn.transaction():
+            for statement in migration.statements:
+                _execute(conn, migration, statement)
+        return
+    for statement in migration.statements:
+        _execute(conn, migration, statement)
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        # A file that opened a transaction and never closed it: psql would
+        # roll it back at the end of the file, and so do we, loudly.
+        conn.execute("ROLLBACK")
+        last = migration.statements[-1].location if migration.statements else None
+        raise MigrationFailed(
+            f"migration {migration.id} left a transaction open (BEGIN without COMMIT); "
+            "its changes were rolled back",
+            last,
+            "",
+            "transaction left open",
+        )
+
+
+def apply_migrations(
+    conninfo: str, migrations: Sequence[Migration], setup_sql: str | None = None
+) -> None:
+    """Run ``setup_sql``, then every statement of every migration, in order.
+
+    Raises `MigrationFailed` for the first statement PostgreSQL rejects (its
+    location is the failing line; the message carries PostgreSQL's message and
+    the statement) and `ServerError` when the database cannot be reached.
+    """
+    try:
+        conn = psycopg.connect(conninfo, autocommit=True)
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ServerError(f"cannot connect to the throwaway PostgreSQL: {first}") from None
+    with conn:
+        if setup_sql and setup_sql.strip():
+            try:
+                conn.execute(setup_sql.encode())
+            except psycopg.Error as exc:
+                primary = exc.diag.message_primary or str(exc).strip()
+                raise MigrationFailed(
+                    f"setup_sql failed before any migration: {primary}\n"
+                    f"{_indent(_excerpt(setup_sql))}",
+                    None,
+                    setup_sql,
+                    primary,
+                ) from None
+        for migration in migrations:
+            _apply_one(conn, migration)
