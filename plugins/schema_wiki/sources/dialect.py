@@ -26,11 +26,10 @@ from __future__ import annotations
 
 import typing as t
 
-from sqlglot import exp
+from sqlglot import Token, TokenType, exp
 from sqlglot.dialects.postgres import Postgres
 from sqlglot.generators.postgres import PostgresGenerator
 from sqlglot.parsers.postgres import PostgresParser
-from sqlglot.tokens import Token, TokenType
 
 __all__ = ["SOURCE_SQL", "SchemaWikiPostgres", "TableObjectComment", "decode_unicode_string"]
 
