@@ -1,0 +1,677 @@
+"""Read the live schema from PostgreSQL's catalog, safely enough for production.
+
+One short READ ONLY transaction, three round trips (pipelined queries), set
+based queries that join ``pg_description`` directly: on 1,000 tables of 20
+columns this is several times faster than ``pg_dump -s``.
+
+Safety. The transaction is ``READ ONLY``, so nothing can be written, and
+``statement_timeout`` / ``lock_timeout`` / ``idle_in_transaction_session_timeout``
+are set with ``SET LOCAL`` semantics, so they end with the transaction and
+never leak into a pooled server connection. (Startup ``options`` would be
+refused by PgBouncer; a session-wide ``SET`` would outlive us in a pool.)
+
+Locks. Measured on PostgreSQL 15 and 18: reading ``pg_class`` and friends,
+``format_type`` and ``pg_get_triggerdef`` take no lock on user tables, but
+``pg_get_expr``, ``pg_get_indexdef``, ``pg_get_constraintdef``,
+``pg_get_viewdef``, ``pg_get_partkeydef`` and the size functions take an
+AccessShareLock on the relation they describe. AccessShareLock conflicts only
+with ACCESS EXCLUSIVE (DDL in progress): then we wait at most
+``lock_timeout`` and fail with a message naming the locked table. Our waiting
+request does not delay other readers, and the locks we get are released when
+our transaction ends, a fraction of a second later.
+
+Passwords never appear in a message: see `redact_conninfo`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+from urllib.parse import unquote
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from ..errors import DatabaseError
+from ..model import (
+    Catalog,
+    CatalogColumn,
+    CatalogConstraint,
+    CatalogDomain,
+    CatalogEnum,
+    CatalogIndex,
+    CatalogPartition,
+    CatalogTable,
+    CatalogTrigger,
+)
+
+__all__ = ["SYSTEM_SCHEMAS", "is_system_schema", "read_catalog", "redact_conninfo"]
+
+#: Schemas never read (plus every ``pg_*`` schema: ``pg_toast``, ``pg_temp_3``...).
+SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
+
+_KINDS = {
+    "r": "table",
+    "p": "partitioned table",
+    "v": "view",
+    "m": "materialized view",
+    "f": "foreign table",
+}
+_CONSTRAINT_KINDS = {
+    "p": "primary key",
+    "f": "foreign key",
+    "u": "unique",
+    "c": "check",
+    "x": "exclusion",
+}
+_MASK = "********"
+
+
+def is_system_schema(name: str) -> bool:
+    """Whether ``name`` is PostgreSQL's own (``pg_catalog``, ``pg_toast``, ``pg_temp_1``...)."""
+    # Users cannot create schemas named pg_*: the prefix is reserved.
+    return name in SYSTEM_SCHEMAS or name.startswith("pg_")
+
+
+# --- passwords ----------------------------------------------------------------------
+
+_URI = re.compile(r"^(?P<scheme>postgres(?:ql)?://)(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+_URI_QUERY_SECRET = re.compile(r"(?i)([?&](?:ssl)?password=)([^&#]*)")
+_KV_SECRET = re.compile(r"(?i)(\b(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s]*)")
+
+
+def _split_userinfo(rest: str) -> tuple[str | None, str]:
+    """(``user:password`` or None, the rest) of a URI after its ``scheme://``.
+
+    The userinfo ends at the last ``@`` before the query: wider than libpq's
+    own rule, so an unencoded ``/`` or ``@`` in a password is masked too.
+    """
+    head = re.split(r"[?#]", rest, maxsplit=1)[0]
+    if "@" not in head:
+        return None, rest
+    at = head.rindex("@")
+    return rest[:at], rest[at + 1 :]
+
+
+def redact_conninfo(conninfo: str) -> str:
+    """``conninfo`` with every password masked, in URI or ``key=value`` form.
+
+    ``postgresql://app:s3cret@db/app?sslpassword=x`` becomes
+    ``postgresql://app:********@db/app?sslpassword=********``; ``password='a b'``
+    becomes ``password=********``. Works on malformed strings too.
+    """
+    match = _URI.match(conninfo.strip())
+    if match:
+        userinfo, rest = _split_userinfo(match["rest"])
+        if userinfo is not None:
+            user = userinfo.split(":", 1)[0]
+            rest = (f"{user}:{_MASK}" if ":" in userinfo else user) + "@" + rest
+        return match["scheme"] + _URI_QUERY_SECRET.sub(lambda m: m[1] + _MASK, rest)
+    return _KV_SECRET.sub(lambda m: m[1] + _MASK, conninfo)
+
+
+def _secrets(conninfo: str) -> list[str]:
+    """Every password text in ``conninfo``, raw and decoded, longest first."""
+    found: set[str] = set()
+    try:
+        params = conninfo_to_dict(conninfo)
+    except psycopg.Error:
+        params = {}
+    for key in ("password", "sslpassword"):
+        value = params.get(key)
+        if value:
+            found.add(str(value))
+    match = _URI.match(conninfo.strip())
+    if match:
+        userinfo, _ = _split_userinfo(match["rest"])
+        if userinfo is not None and ":" in userinfo:
+            found.add(userinfo.split(":", 1)[1])
+        found.update(m[2] for m in _URI_QUERY_SECRET.finditer(match["rest"]))
+    else:
+        for m in _KV_SECRET.finditer(conninfo):
+            found.add(m[2])
+            found.add(m[2].strip("'"))
+    found |= {unquote(s) for s in found}
+    return sorted((s for s in found if s), key=len, reverse=True)
+
+
+def _scrub(text: str, conninfo: str) -> str:
+    """``text`` with the passwords of ``conninfo`` masked, on one line."""
+    for secret in _secrets(conninfo):
+        text = text.replace(secret, _MASK)
+    return " ".join(text.split())
+
+
+def _target(conninfo: str) -> str:
+    """Where we connect, for messages: ``host:port/dbname as user``, never the password."""
+    try:
+        params = conninfo_to_dict(conninfo)
+    except psycopg.Error:
+        return "the configured database"
+    host = str(params.get("host") or params.get("hostaddr") or "localhost")
+    port = params.get("port")
+    where = f"{host}:{port}" if port else host
+    if params.get("dbname"):
+        where += f"/{params['dbname']}"
+    if params.get("user"):
+        where += f" as {params['user']}"
+    return _scrub(where, conninfo)
+
+
+# --- errors -------------------------------------------------------------------------
+
+_CONNECT_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), reason)
+    for pattern, reason in (
+        (r"password authentication failed", "authentication failed (wrong user or password)"),
+        (r"no password supplied|fe_sendauth", "the server wants a password and none was given"),
+        (r"authentication failed|pg_hba\.conf", "the server refused this user from this host"),
+        (r"database \"[^\"]*\" does not exist", "that database does not exist"),
+        (r"role \"[^\"]*\" does not exist", "that user (role) does not exist"),
+        (r"timeout expired|timed out", "no answer within connect_timeout"),
+        (r"could not translate host name|Name or service not known", "unknown host name"),
+        (r"Connection refused", "connection refused (is PostgreSQL running there?)"),
+        (r"No such file or directory", "no PostgreSQL socket there (is it running?)"),
+        (r"Network is unreachable|No route to host", "the host is unreachable"),
+        (r"too many connections|remaining connection slots", "the server has no free connection"),
+        (r"the database system is (starting up|shutting down|in recovery)", "the server is busy"),
+        (r"SSL", "SSL negotiation failed"),
+    )
+)
+
+
+def _connect_error(exc: psycopg.Error, conninfo: str, connect_timeout: int) -> DatabaseError:
+    said = _scrub(str(exc), conninfo)
+    if isinstance(exc, psycopg.ProgrammingError):
+        return DatabaseError(f"the database connection string is invalid: {said}")
+    reason = next((r for p, r in _CONNECT_REASONS if p.search(said)), "connection failed")
+    if reason.startswith("no answer"):
+        reason += f" ({connect_timeout} s)"
+    return DatabaseError(f"cannot connect to {_target(conninfo)}: {reason} (libpq: {said})")
+
+
+def _read_error(
+    exc: psycopg.Error,
+    conninfo: str,
+    *,
+    statement_timeout_ms: int,
+    lock_timeout_ms: int,
+    holders: str,
+) -> DatabaseError:
+    said = _scrub(exc.diag.message_primary or str(exc), conninfo)
+    target = _target(conninfo)
+    if exc.sqlstate == "55P03":
+        return DatabaseError(
+            f"reading the catalog of {target} waited longer than lock_timeout "
+            f"({lock_timeout_ms} ms) for a lock{holders}: a migration or other DDL is "
+            "probably running; try again when it is done, or raise lock_timeout"
+        )
+    if exc.sqlstate == "57014":
+        return DatabaseError(
+            f"reading the catalog of {target} took longer than statement_timeout "
+            f"({statement_timeout_ms} ms): raise statement_timeout ({said})"
+        )
+    if isinstance(exc, psycopg.OperationalError) and exc.sqlstate is None:
+        return DatabaseError(f"lost the connection to {target} while reading the catalog: {said}")
+    return DatabaseError(f"reading the catalog of {target} failed: {said}")
+
+
+# --- queries ------------------------------------------------------------------------
+
+_SETTINGS = """
+SELECT pg_catalog.set_config('statement_timeout', %(statement_timeout)s, true),
+       pg_catalog.set_config('lock_timeout', %(lock_timeout)s, true),
+       pg_catalog.set_config('idle_in_transaction_session_timeout', %(idle_in_transaction_session_timeout)s, true)
+"""
+
+_NAMESPACES = """
+SELECT n.nspname FROM pg_catalog.pg_namespace n ORDER BY n.nspname
+"""
+
+# Objects that belong to an extension (PostGIS' spatial_ref_sys...) are not the
+# team's schema: left out.
+_NOT_EXTENSION_MEMBER = """
+NOT EXISTS (SELECT FROM pg_catalog.pg_depend dep
+            WHERE dep.classid = '{catalog}'::pg_catalog.regclass
+              AND dep.objid = {oid} AND dep.deptype = 'e')
+"""
+
+_RELATIONS = (
+    """
+SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition, inh.inhparent,
+       CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,
+       CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END,
+       d.description,
+       CASE WHEN c.relkind IN ('r', 'm', 'f') AND c.reltuples >= 0 THEN c.reltuples::bigint END,
+       CASE WHEN c.relkind IN ('r', 'm') THEN pg_catalog.pg_total_relation_size(c.oid) END,
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid, true) END
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_inherits inh ON c.relispartition AND inh.inhrelid = c.oid
+LEFT JOIN pg_catalog.pg_description d
+       ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+      AND d.objsubid = 0
+WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
+  AND n.nspname = ANY(%(schemas)s::text[])
+  AND """
+    + _NOT_EXTENSION_MEMBER.format(catalog="pg_catalog.pg_class", oid="c.oid")
+    + """
+ORDER BY n.nspname, c.relname
+"""
+)
+
+_COLUMNS = """
+SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
+       NOT a.attnotnull, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid),
+       a.attidentity, a.attgenerated, a.attnum, d.description, co.collname
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_description d
+       ON d.objoid = a.attrelid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+      AND d.objsubid = a.attnum
+LEFT JOIN pg_catalog.pg_collation co
+       ON co.oid = a.attcollation AND a.attcollation <> t.typcollation
+WHERE a.attrelid = ANY(%(rels)s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum
+"""
+
+# conparentid <> 0: the copies PostgreSQL makes for each partition of a
+# referenced partitioned table, not constraints anyone wrote.
+_CONSTRAINTS = """
+SELECT con.conrelid, con.conname, con.contype, pg_catalog.pg_get_constraintdef(con.oid, true),
+       con.convalidated, {enforced}, con.condeferrable, con.condeferred,
+       ARRAY(SELECT a.attname FROM pg_catalog.unnest(con.conkey) WITH ORDINALITY k(num, ord)
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.num
+             ORDER BY k.ord),
+       fn.nspname, fc.relname,
+       ARRAY(SELECT a.attname FROM pg_catalog.unnest(con.confkey) WITH ORDINALITY k(num, ord)
+             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
+             ORDER BY k.ord),
+       d.description
+FROM pg_catalog.pg_constraint con
+LEFT JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid
+LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
+LEFT JOIN pg_catalog.pg_description d
+       ON d.objoid = con.oid AND d.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass
+      AND d.objsubid = 0
+WHERE con.conrelid = ANY(%(rels)s::oid[]) AND con.contype IN ('p', 'u', 'f', 'c', 'x')
+  AND con.conparentid = 0
+ORDER BY con.conrelid, pg_catalog.strpos('pufcx', con.contype), con.conname
+"""
+
+_INDEXES = """
+SELECT i.indrelid, ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid),
+       ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
+             FROM pg_catalog.generate_series(1, i.indnkeyatts) k ORDER BY k),
+       i.indisunique, i.indisprimary, pg_catalog.pg_get_expr(i.indpred, i.indrelid),
+       i.indisvalid, am.amname, con.conname,
+       CASE WHEN ic.relkind = 'i' THEN pg_catalog.pg_relation_size(i.indexrelid) END,
+       d.description
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+LEFT JOIN pg_catalog.pg_constraint con
+       ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid
+      AND con.contype IN ('p', 'u', 'x')
+LEFT JOIN pg_catalog.pg_description d
+       ON d.objoid = i.indexrelid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+      AND d.objsubid = 0
+WHERE i.indrelid = ANY(%(rels)s::oid[])
+ORDER BY i.indrelid, NOT i.indisprimary, ic.relname
+"""
+
+_TRIGGERS = """
+SELECT t.tgrelid, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, true), t.tgenabled <> 'D',
+       d.description
+FROM pg_catalog.pg_trigger t
+LEFT JOIN pg_catalog.pg_description d
+       ON d.objoid = t.oid AND d.classoid = 'pg_catalog.pg_trigger'::pg_catalog.regclass
+      AND d.objsubid = 0
+WHERE t.tgrelid = ANY(%(rels)s::oid[]) AND NOT t.tgisinternal
+ORDER BY t.tgrelid, t.tgname
+"""
+
+_TYPE_FILTER = (
+    """
+JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+LEFT JOIN pg_catalog.pg_description d
+       ON d.objoid = t.oid AND d.classoid = 'pg_catalog.pg_type'::pg_catalog.regclass
+      AND d.objsubid = 0
+WHERE t.typtype = %(typtype)s AND n.nspname = ANY(%(schemas)s::text[])
+  AND """
+    + _NOT_EXTENSION_MEMBER.format(catalog="pg_catalog.pg_type", oid="t.oid")
+    + """
+ORDER BY n.nspname, t.typname
+"""
+)
+
+_ENUMS = (
+    """
+SELECT n.nspname, t.typname,
+       ARRAY(SELECT e.enumlabel FROM pg_catalog.pg_enum e
+             WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),
+       d.description
+FROM pg_catalog.pg_type t"""
+    + _TYPE_FILTER
+)
+
+_DOMAINS = (
+    """
+SELECT n.nspname, t.typname, pg_catalog.format_type(t.typbasetype, t.typtypmod),
+       NOT t.typnotnull, t.typdefault,
+       ARRAY(SELECT pg_catalog.pg_get_constraintdef(c.oid, true) FROM pg_catalog.pg_constraint c
+             WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname),
+       d.description
+FROM pg_catalog.pg_type t"""
+    + _TYPE_FILTER
+)
+
+_LOCK_HOLDERS = """
+SELECT pg_catalog.format('%%I.%%I', n.nspname, c.relname), l.mode, l.pid
+FROM pg_catalog.pg_locks l
+JOIN pg_catalog.pg_class c ON c.oid = l.relation
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE l.granted AND l.mode = 'AccessExclusiveLock' AND l.pid <> pg_catalog.pg_backend_pid()
+  AND n.nspname = ANY(%(schemas)s::text[])
+ORDER BY 1 LIMIT 3
+"""
+
+Row = tuple[Any, ...]
+
+
+def _run(
+    conn: psycopg.Connection[Any], queries: Sequence[tuple[str, dict[str, Any]]]
+) -> list[list[Row]]:
+    """Run ``queries`` in one round trip (pipeline mode) when libpq allows it."""
+    if psycopg.Pipeline.is_supported():
+        with conn.pipeline():
+            cursors = [conn.execute(_sql(q), params) for q, params in queries]
+        return [cur.fetchall() for cur in cursors]
+    return [conn.execute(_sql(q), params).fetchall() for q, params in queries]
+
+
+def _sql(text: str) -> bytes:
+    # Queries are module constants: bytes sidesteps LiteralString typing of
+    # the ones assembled from pieces.
+    return text.encode()
+
+
+# --- assembling the model -----------------------------------------------------------
+
+
+def _selected(names: Iterable[str], include: Sequence[str], exclude: Sequence[str]) -> list[str]:
+    chosen = []
+    for name in names:
+        if is_system_schema(name):
+            continue
+        if include and not any(fnmatch.fnmatchcase(name, p) for p in include):
+            continue
+        if any(fnmatch.fnmatchcase(name, p) for p in exclude):
+            continue
+        chosen.append(name)
+    return chosen
+
+
+def _column(row: Row) -> CatalogColumn:
+    _rel, name, type_, nullable, default, identity, generated, attnum, comment, collation = row
+    generated_kind = {"s": "stored", "v": "virtual"}.get(generated or "")
+    return CatalogColumn(
+        name=name,
+        type=type_,
+        nullable=nullable,
+        default=None if generated_kind else default,
+        comment=comment,
+        position=attnum,
+        identity={"a": "always", "d": "by default"}.get(identity or ""),
+        generated=default if generated_kind else None,
+        generated_kind=generated_kind,
+        collation=collation,
+    )
+
+
+def _constraint(row: Row) -> CatalogConstraint:
+    (_rel, name, contype, definition, validated, enforced, deferrable, deferred, columns,
+     ref_schema, ref_table, ref_columns, comment) = row  # fmt: skip
+    return CatalogConstraint(
+        name=name,
+        kind=_CONSTRAINT_KINDS[contype],
+        definition=definition,
+        columns=tuple(columns),
+        ref_schema=ref_schema,
+        ref_table=ref_table,
+        ref_columns=tuple(ref_columns),
+        validated=validated,
+        enforced=enforced,
+        deferrable=deferrable,
+        initially_deferred=deferred,
+        comment=comment,
+    )
+
+
+def _index(row: Row) -> CatalogIndex:
+    (_rel, name, definition, columns, unique, primary, predicate, valid, method, constraint,
+     size, comment) = row  # fmt: skip
+    return CatalogIndex(
+        name=name,
+        definition=definition,
+        columns=tuple(columns),
+        unique=unique,
+        primary=primary,
+        predicate=predicate,
+        valid=valid,
+        method=method,
+        constraint=constraint,
+        size_bytes=size,
+        comment=comment,
+    )
+
+
+def _grouped(rows: Iterable[Row]) -> dict[int, list[Row]]:
+    groups: dict[int, list[Row]] = defaultdict(list)
+    for row in rows:
+        groups[row[0]].append(row)
+    return groups
+
+
+def _qualified(schema: str, name: str) -> str:
+    return f"{schema}.{name}"
+
+
+def _assemble(
+    relations: list[Row],
+    columns: list[Row],
+    constraints: list[Row],
+    indexes: list[Row],
+    triggers: list[Row],
+) -> tuple[CatalogTable, ...]:
+    by_oid = {row[0]: row for row in relations}
+    shown = _shown_oids(relations)
+
+    # Fold partitions (at any depth) into their top-most partitioned ancestor.
+    partitions: dict[int, list[CatalogPartition]] = defaultdict(list)
+    for row in relations:
+        oid, schema, name, relkind, is_partition, parent, partkey, bound = row[:8]
+        if oid in shown or not is_partition:
+            continue
+        root = parent
+        while root not in shown:
+            root = by_oid[root][5]
+        direct = by_oid[parent]
+        partitions[root].append(
+            CatalogPartition(
+                schema=schema,
+                name=name,
+                bound=bound or "",
+                parent=None if parent == root else _qualified(direct[1], direct[2]),
+                partition_key=partkey if relkind == "p" else None,
+            )
+        )
+    # Sizes and row estimates of a partitioned table are those of its partitions.
+    totals: dict[int, list[int | None]] = {}
+    for row in relations:
+        oid, is_partition, parent = row[0], row[4], row[5]
+        if oid in shown or not is_partition:
+            continue
+        root = parent
+        while root not in shown:
+            root = by_oid[root][5]
+        acc = totals.setdefault(root, [None, None])
+        for i, value in enumerate((row[9], row[10])):
+            if value is not None:
+                acc[i] = (acc[i] or 0) + value
+
+    cols, cons, idxs, trgs = (_grouped(rows) for rows in (columns, constraints, indexes, triggers))
+    tables = []
+    for row in relations:
+        oid, schema, name, relkind, _is_part, _parent, partkey, _bound, comment = row[:9]
+        if oid not in shown:
+            continue
+        rows_estimate, total_bytes, definition = row[9], row[10], row[11]
+        if relkind == "p":
+            rows_estimate, total_bytes = totals.get(oid, [None, 0])
+        tables.append(
+            CatalogTable(
+                schema=schema,
+                name=name,
+                kind=_KINDS[relkind],
+                comment=comment,
+                columns=tuple(_column(r) for r in cols.get(oid, ())),
+                constraints=tuple(_constraint(r) for r in cons.get(oid, ())),
+                indexes=tuple(_index(r) for r in idxs.get(oid, ())),
+                triggers=tuple(
+                    CatalogTrigger(name=r[1], definition=r[2], enabled=r[3], comment=r[4])
+                    for r in trgs.get(oid, ())
+                ),
+                definition=definition,
+                partition_key=partkey,
+                partitions=tuple(sorted(partitions.get(oid, ()), key=lambda p: (p.schema, p.name))),
+                row_estimate=rows_estimate,
+                total_bytes=total_bytes,
+            )
+        )
+    return tuple(tables)
+
+
+def _shown_oids(relations: list[Row]) -> set[int]:
+    """Relations that get their own entry: all but partitions whose parent we read."""
+    present = {row[0] for row in relations}
+    return {row[0] for row in relations if not (row[4] and row[5] in present)}
+
+
+# --- public API ---------------------------------------------------------------------
+
+
+def read_catalog(
+    conninfo: str,
+    *,
+    schemas: Sequence[str] = (),
+    exclude_schemas: Sequence[str] = (),
+    connect_timeout: int = 5,
+    statement_timeout_ms: int = 5000,
+    lock_timeout_ms: int = 2000,
+    application_name: str = "schema-wiki",
+) -> Catalog:
+    """Read tables, views, columns, constraints, indexes, triggers, enums and domains.
+
+    ``schemas`` are glob patterns of schemas to read (empty: every schema but
+    PostgreSQL's own); ``exclude_schemas`` are patterns to leave out. Partitions
+    are folded into their partitioned table. Objects that belong to an
+    extension are left out.
+
+    The connection is read-only and bounded by the three timeouts; see the
+    module documentation. Raises `DatabaseError`, with a one-line message that
+    never contains a password, when the database cannot be reached or read.
+    """
+    try:
+        conn = psycopg.connect(
+            conninfo,
+            connect_timeout=max(1, int(connect_timeout)),
+            application_name=application_name,
+        )
+    except psycopg.Error as exc:
+        raise _connect_error(exc, conninfo, connect_timeout) from None
+
+    with conn:
+        conn.read_only = True
+        settings = {
+            "statement_timeout": f"{int(statement_timeout_ms)}ms",
+            "lock_timeout": f"{int(lock_timeout_ms)}ms",
+            # If this process stalls mid-read, the server ends the session
+            # rather than keep our locks.
+            "idle_in_transaction_session_timeout": f"{max(10_000, 2 * statement_timeout_ms)}ms",
+        }
+        names: list[str] = []
+        try:
+            _, namespaces = _run(conn, [(_SETTINGS, settings), (_NAMESPACES, {})])
+            names = _selected((r[0] for r in namespaces), schemas, exclude_schemas)
+            by_schema = {"schemas": names}
+            relations, enums, domains = _run(
+                conn,
+                [
+                    (_RELATIONS, by_schema),
+                    (_ENUMS, {**by_schema, "typtype": "e"}),
+                    (_DOMAINS, {**by_schema, "typtype": "d"}),
+                ],
+            )
+            by_rel = {"rels": sorted(_shown_oids(relations))}
+            enforced = "con.conenforced" if conn.info.server_version >= 180000 else "true"
+            columns, constraints, indexes, triggers = _run(
+                conn,
+                [
+                    (_COLUMNS, by_rel),
+                    (_CONSTRAINTS.format(enforced=enforced), by_rel),
+                    (_INDEXES, by_rel),
+                    (_TRIGGERS, by_rel),
+                ],
+            )
+            conn.rollback()
+        except psycopg.Error as exc:
+            holders = _lock_holders(conn, names) if exc.sqlstate == "55P03" else ""
+            raise _read_error(
+                exc,
+                conninfo,
+                statement_timeout_ms=statement_timeout_ms,
+                lock_timeout_ms=lock_timeout_ms,
+                holders=holders,
+            ) from None
+
+        tables = _assemble(relations, columns, constraints, indexes, triggers)
+        version = conn.info.parameter_status("server_version") or ""
+    return Catalog(
+        tables=tables,
+        server_version=version,
+        enums=tuple(
+            CatalogEnum(schema=r[0], name=r[1], values=tuple(r[2]), comment=r[3]) for r in enums
+        ),
+        domains=tuple(
+            CatalogDomain(
+                schema=r[0],
+                name=r[1],
+                type=r[2],
+                nullable=r[3],
+                default=r[4],
+                checks=tuple(r[5]),
+                comment=r[6],
+            )
+            for r in domains
+        ),
+    )
+
+
+def _lock_holders(conn: psycopg.Connection[Any], schemas: list[str]) -> str:
+    """`` on public.users (held by pid 123)``: who holds the lock we waited for, best effort."""
+    try:
+        conn.rollback()
+        conn.execute("SET LOCAL statement_timeout = '1s'")
+        rows = conn.execute(_sql(_LOCK_HOLDERS), {"schemas": schemas}).fetchall()
+        conn.rollback()
+    except psycopg.Error:
+        return ""
+    if not rows:
+        return ""
+    held = ", ".join(f"{name} (held by pid {pid})" for name, _mode, pid in rows)
+    return f" on {held}"
