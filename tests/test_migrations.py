@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from schema_wiki.errors import SourceError
-from schema_wiki.model import Action, Change, Level, Location
-from schema_wiki.sources.migrations import load_migrations
+from schema_wiki.model import Action, Change, Level, Location, Migration
+from schema_wiki.sources.migrations import ROLLBACK_DOCUMENT, detect_format, load_migrations
 
 FIXTURES = Path(__file__).parent / "fixtures" / "migrations"
 
@@ -148,3 +148,271 @@ def test_missing_directory_and_unknown_format(tmp_path: Path) -> None:
     (tmp_path / "m").mkdir()
     with pytest.raises(SourceError, match="unknown migrations format"):
         load_migrations(tmp_path, Path("m"), fmt="liquibase")
+
+
+# --- detection ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tree", "directory", "expected"),
+    [
+        ("plain", "migrations", "plain"),
+        ("golang-migrate", "db/migrations", "golang-migrate"),
+        ("drizzle", "drizzle", "drizzle"),
+        ("drizzle-folders", "drizzle", "drizzle"),
+        ("flyway", "src/main/resources/db/migration", "flyway"),
+        ("dbmate", "db/migrations", "dbmate"),
+        ("goose", "migrations", "goose"),
+        ("diesel", "migrations", "diesel"),
+        ("sqitch", ".", "sqitch"),
+    ],
+)
+def test_detect_format(tree: str, directory: str, expected: str) -> None:
+    assert detect_format(FIXTURES / tree / directory) == expected
+    # "auto" reads the same as naming the format.
+    auto, _ = load_migrations(FIXTURES / tree, Path(directory))
+    named, _ = load_migrations(FIXTURES / tree, Path(directory), fmt=expected)
+    assert [m.id for m in auto] == [m.id for m in named]
+
+
+def rollback(migration: Migration) -> str:
+    return migration.documents[ROLLBACK_DOCUMENT]
+
+
+# --- golang-migrate ---------------------------------------------------------------------------
+
+
+def test_golang_migrate() -> None:
+    migrations, findings = load_migrations(FIXTURES / "golang-migrate", Path("db/migrations"))
+    assert findings == []
+    assert [m.id for m in migrations] == ["000001_create_users", "2_add_phone", "10_index_phone"]
+    first = migrations[0]
+    assert (first.version, first.name) == ("000001", "create_users")
+    assert first.path == "db/migrations/000001_create_users.up.sql"
+    assert "DROP TABLE IF EXISTS users;" in rollback(first)
+    assert "db/migrations/000001_create_users.down.sql" in rollback(first)
+    # The down script is shown, never applied.
+    assert all("DROP" not in s.sql for s in first.statements)
+    assert [m.transactional for m in migrations] == [True, True, False]
+
+
+def test_golang_migrate_same_number_is_a_duplicate(tmp_path: Path) -> None:
+    write(tmp_path, {"m/1_a.up.sql": "SELECT 1;", "m/0001_b.up.sql": "SELECT 2;"})
+    with pytest.raises(SourceError, match=r"m/0001_b\.up\.sql"):
+        load_migrations(tmp_path, Path("m"), fmt="golang-migrate")
+
+
+# --- Drizzle ----------------------------------------------------------------------------------
+
+
+def test_drizzle_journal_order_breakpoints_and_unlisted_files() -> None:
+    migrations, findings = load_migrations(FIXTURES / "drizzle", Path("drizzle"))
+    assert [m.id for m in migrations] == [
+        "0000_curly_hulk",
+        "0001_brave_storm",
+        "0002_custom_backfill",
+    ]
+    first = migrations[0]
+    assert [s.location.line for s in first.statements] == [1, 8, 14]
+    assert first.changes[:3] == (
+        Change(Action.CREATE_TABLE, "public", "users"),
+        Change(Action.ADD_COLUMN, "public", "users", column="id", detail="serial"),
+        Change(Action.ADD_COLUMN, "public", "users", column="email", detail="varchar(255)"),
+    )
+    assert first.changes[3].column == "createdAt"  # quoted: case kept
+    # "--> statement-breakpoint" right after ";" on the same line.
+    brave = migrations[1]
+    assert [s.sql for s in brave.statements] == [
+        'ALTER TABLE "users" ADD COLUMN "name" text',
+        'CREATE INDEX IF NOT EXISTS "users_name_idx" ON "users" USING btree ("name")',
+    ]
+    # Hand-written statements between breakpoints need no semicolon.
+    custom = migrations[2]
+    assert len(custom.statements) == 2
+    assert custom.changes == (Change(Action.SET_NOT_NULL, "public", "users", column="name"),)
+    assert [(f.rule, f.level, f.target) for f in findings] == [
+        ("migration-not-in-journal", Level.INFO, "drizzle/0003_not_in_journal.sql")
+    ]
+
+
+def test_drizzle_journal_decides_order_not_file_names(tmp_path: Path) -> None:
+    journal = (
+        '{"entries": [{"idx": 0, "tag": "0001_second_in_name"},'
+        ' {"idx": 1, "tag": "0000_first_in_name"}, {"idx": 2, "tag": "0002_missing"}]}'
+    )
+    write(
+        tmp_path,
+        {
+            "d/meta/_journal.json": journal,
+            "d/0000_first_in_name.sql": "SELECT 1;",
+            "d/0001_second_in_name.sql": "SELECT 2;",
+        },
+    )
+    migrations, findings = load_migrations(tmp_path, Path("d"))
+    assert [m.id for m in migrations] == ["0001_second_in_name", "0000_first_in_name"]
+    assert [(f.rule, f.level) for f in findings] == [("missing-migration", Level.ERROR)]
+
+
+def test_drizzle_folder_layout() -> None:
+    migrations, _ = load_migrations(FIXTURES / "drizzle-folders", Path("drizzle"))
+    assert [m.id for m in migrations] == ["20240110090000_init", "20240301120000_add_name"]
+    assert migrations[0].path == "drizzle/20240110090000_init"
+    assert migrations[0].files[0].path == "drizzle/20240110090000_init/migration.sql"
+    assert migrations[1].changes[-1] == Change(
+        Action.COMMENT_COLUMN, "public", "users", column="name", detail="Display name."
+    )
+
+
+# --- Flyway -----------------------------------------------------------------------------------
+
+
+def test_flyway_versions_repeatables_and_undo() -> None:
+    migrations, findings = load_migrations(
+        FIXTURES / "flyway", Path("src/main/resources/db/migration")
+    )
+    assert findings == []
+    assert [(m.version, m.name) for m in migrations] == [
+        ("1", "Create_person_table"),
+        ("1.1", "Add_email"),
+        ("2", "Add_people"),
+        ("2.1", "Add_phone"),
+        ("3", "In_subdirectory"),  # found in a subdirectory
+        ("10", "Index_email"),
+        ("R", "active_view"),  # repeatables last, by description
+        ("R", "person_view"),
+    ]
+    by_name = {m.name: m for m in migrations}
+    assert "alter table PERSON drop column PHONE;" in rollback(by_name["Add_phone"])
+    assert by_name["Index_email"].transactional is False  # V10__Index_email.sql.conf
+    assert by_name["Create_person_table"].changes[0] == Change(
+        Action.CREATE_TABLE, "public", "person"
+    )
+    assert migrations[0].title == "Create person table"
+
+
+def test_flyway_one_and_one_point_zero_are_the_same_version(tmp_path: Path) -> None:
+    write(tmp_path, {"sql/V1__a.sql": "SELECT 1;", "sql/V1.0__b.sql": "SELECT 2;"})
+    with pytest.raises(SourceError, match="two migrations have version"):
+        load_migrations(tmp_path, Path("sql"))
+
+
+# --- dbmate and goose ---------------------------------------------------------------------------
+
+
+def test_dbmate_sections_and_transaction_option() -> None:
+    migrations, findings = load_migrations(FIXTURES / "dbmate", Path("db/migrations"))
+    assert findings == []
+    assert [m.name for m in migrations] == ["create_users", "index_email", "rename_name"]
+    create = migrations[0]
+    assert create.title == "Create users"  # header after "-- migrate:up"
+    assert [s.sql.split()[0] for s in create.statements] == ["create"]
+    assert "drop table users;" in rollback(create)
+    assert "-- migrate:down" in rollback(create)
+    assert migrations[1].transactional is False
+    assert migrations[2].changes == (
+        Change(Action.RENAME_COLUMN, "public", "users", column="name", new_name="full_name"),
+    )
+
+
+def test_goose_sections_statement_blocks_and_no_transaction() -> None:
+    migrations, findings = load_migrations(FIXTURES / "goose", Path("migrations"))
+    assert findings == []
+    assert [m.version for m in migrations] == ["00001", "00002", "00010", "20240215093000"]
+    function = migrations[1]
+    # StatementBegin / StatementEnd: one statement, semicolons and all.
+    assert len(function.statements) == 2
+    body = function.statements[1]
+    assert body.sql.startswith("CREATE OR REPLACE FUNCTION touch()")
+    assert "RETURN NEW;" in body.sql and body.location.line == 5
+    assert "DROP FUNCTION touch();" in rollback(function)
+    assert migrations[2].transactional is False
+    assert all(m.transactional for i, m in enumerate(migrations) if i != 2)
+    assert [s.sql for s in migrations[0].statements][1].startswith("INSERT INTO users")
+
+
+def test_goose_versions_compare_as_numbers_dbmate_as_text(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "g/9_a.sql": "-- +goose Up\nSELECT 1;\n",
+            "g/10_b.sql": "-- +goose Up\nSELECT 2;\n",
+            "d/20240101000000_a.sql": "-- migrate:up\nSELECT 1;\n",
+            "d/20240201000000_b.sql": "-- migrate:up\nSELECT 2;\n",
+        },
+    )
+    goose, _ = load_migrations(tmp_path, Path("g"))
+    assert [m.name for m in goose] == ["a", "b"]
+    dbmate, _ = load_migrations(tmp_path, Path("d"))
+    assert [m.name for m in dbmate] == ["a", "b"]
+
+
+# --- Diesel ------------------------------------------------------------------------------------
+
+
+def test_diesel_versions_with_and_without_dashes_mix() -> None:
+    migrations, findings = load_migrations(FIXTURES / "diesel", Path("migrations"))
+    assert findings == []
+    assert [m.version for m in migrations] == [
+        "00000000000000",
+        "20240110090000",
+        "20240215093000",
+        "20240301120000",
+    ]
+    assert migrations[1].id == "2024-01-10-090000_create_posts"
+    assert migrations[1].files[0].path == "migrations/2024-01-10-090000_create_posts/up.sql"
+    assert "DROP TABLE posts;" in rollback(migrations[1])
+    assert migrations[2].transactional is False  # metadata.toml
+    assert migrations[3].changes == (
+        Change(Action.RENAME_COLUMN, "public", "posts", column="body", new_name="content"),
+    )
+
+
+def test_diesel_same_version_spelled_two_ways_is_a_duplicate(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "m/2024-01-10-090000_a/up.sql": "SELECT 1;",
+            "m/20240110090000_b/up.sql": "SELECT 2;",
+        },
+    )
+    with pytest.raises(SourceError, match="2024-01-10-090000_a"):
+        load_migrations(tmp_path, Path("m"))
+
+
+# --- Sqitch ----------------------------------------------------------------------------------
+
+
+def test_sqitch_plan_order_rework_and_revert() -> None:
+    migrations, findings = load_migrations(FIXTURES / "sqitch", Path("."))
+    assert findings == []
+    assert [m.id for m in migrations] == ["appschema", "users@v1.0", "flips", "users"]
+    appschema, users_v1, flips, users = migrations
+    assert appschema.path == "deploy/appschema.sql"
+    assert appschema.version == "20240110090000"
+    assert appschema.title == "Add schema for all flipr objects."
+    assert "DROP SCHEMA flipr;" in rollback(appschema)
+    assert users_v1.changes[0] == Change(Action.CREATE_TABLE, "flipr", "users")
+    assert users.changes == (
+        Change(Action.ADD_COLUMN, "flipr", "users", column="twitter", detail="TEXT"),
+    )
+    assert "DROP COLUMN twitter" in rollback(users)
+    assert flips.header.items("dependencies") == ("appschema", "users")
+    assert flips.title == "Flips table"  # the script's own header wins
+    assert flips.header.text("author") == "Marge N. O'Vera"
+
+
+def test_sqitch_missing_script_and_bad_plan_line(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "sqitch.plan": (
+                "%project=x\n\nfirst 2024-01-01T00:00:00Z A <a@b> # one\nnonsense here\n"
+            ),
+        },
+    )
+    migrations, findings = load_migrations(tmp_path, Path("."))
+    assert migrations == []
+    assert sorted((f.rule, f.location) for f in findings) == [
+        ("invalid-plan", Location("sqitch.plan", 4)),
+        ("missing-migration", Location("sqitch.plan", 3)),
+    ]
