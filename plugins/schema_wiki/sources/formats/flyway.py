@@ -41,6 +41,7 @@ def is_flyway(directory: Path) -> bool:
 def read_flyway(context: Context) -> list[Candidate]:
     """Candidates of the Flyway layout."""
     out: list[Candidate] = []
+    versioned: dict[tuple[int, ...], Candidate] = {}
     undo: dict[tuple[int, ...], Path] = {}
     for path in sorted(context.directory.rglob("*.sql")):
         if not path.is_file():
@@ -53,6 +54,8 @@ def read_flyway(context: Context) -> list[Candidate]:
             version = m.group(2).replace("_", ".")
             key = version_key(version)
             candidate = _candidate(context, path, version, m.group(3), (0, key), key)
+            if candidate is not None:
+                versioned.setdefault(key, candidate)
         elif r := _REPEATABLE.match(path.name):
             description = r.group(1)
             candidate = _candidate(
@@ -62,11 +65,10 @@ def read_flyway(context: Context) -> list[Candidate]:
             continue
         if candidate is not None:
             out.append(candidate)
-    for candidate in out:
-        key = candidate.identity
-        path = undo.get(key) if isinstance(key, tuple) and key[:1] != ("R",) else None
-        if path is not None and (text := context.read(path)) is not None:
-            candidate.documents[ROLLBACK_DOCUMENT] = rollback_markdown(context.rel(path), text)
+    for key, undo_path in undo.items():
+        target = versioned.get(key)
+        if target is not None and (text := context.read(undo_path)) is not None:
+            target.documents[ROLLBACK_DOCUMENT] = rollback_markdown(context.rel(undo_path), text)
     return out
 
 
