@@ -105,6 +105,13 @@ def wiki_config(cfg: SchemaWikiConfig, config_file: str | os.PathLike[str]) -> W
     )
 
 
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
     """Generates the schema wiki's pages from migrations, ADRs and the catalog."""
 
@@ -147,6 +154,7 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
         options = RenderOptions(
             templates_dir=self.core.templates_dir,
             linenums="pymdownx.highlight" in config.markdown_extensions,
+            migrations_dir=_relative(self.core.migrations_dir, self.core.root),
         )
         try:
             pages = render_pages(wiki, options)

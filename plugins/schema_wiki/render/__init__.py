@@ -36,6 +36,8 @@ class RenderOptions:
     templates_dir: Path | None = None
     #: Pygments line numbers in SQL blocks (needs pymdownx.highlight).
     linenums: bool = False
+    #: The migrations directory relative to the project root, for re-pointing links.
+    migrations_dir: str = "migrations"
 
 
 def _finalize(value: object) -> object:
@@ -82,7 +84,9 @@ def render_pages(wiki: Wiki, options: RenderOptions | None = None) -> dict[str, 
     options = options or RenderOptions()
     env = environment(options.templates_dir)
     pages: dict[str, str] = {}
-    for ctx in page_contexts(wiki, linenums=options.linenums):
+    for ctx in page_contexts(
+        wiki, linenums=options.linenums, migrations_dir=options.migrations_dir
+    ):
         pages[ctx.path] = render_one(env, ctx)
     return pages
 

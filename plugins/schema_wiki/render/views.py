@@ -188,50 +188,63 @@ _LINK = re.compile(r"(\]\()([^)\s]+)(\))")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
 
-def link_adr_body(wiki: Wiki, adr: Adr, links: Links, migrations_dir: str) -> str:
-    """The ADR's markdown with schema mentions linked and repository links re-pointed.
+def document_anchor(name: str) -> str:
+    """The id of a migration document's section (``PLAN.md`` -> ``doc-plan``)."""
+    stem = name.rsplit(".", 1)[0].lower()
+    return "doc-" + "".join(ch if ch.isalnum() else "-" for ch in stem)
 
-    ``users.legacy_id`` in backticks becomes a link to the column; a link to a
-    file under the migrations directory becomes a link to that migration's page.
+
+def link_markdown(
+    wiki: Wiki,
+    text: str,
+    source: str,
+    links: Links,
+    migrations_dir: str,
+    here: dict[str, str] | None = None,
+) -> str:
+    """A team's markdown with schema mentions linked and repository links re-pointed.
+
+    ``users.legacy_id`` in backticks becomes a link to the column. A link to a
+    file under the migrations directory becomes a link to that migration's
+    page, one to an ADR file a link to the ADR's page, and one to a document
+    shown on this very page (``here``: path -> anchor) a link to its section.
+    ``source`` is the file's project-relative path, for resolving relative links.
     """
     out: list[str] = []
     fenced = False
-    adr_dir = posixpath.dirname(adr.path)
-    for line in adr.body.split("\n"):
+    base = posixpath.dirname(source)
+    prefix = migrations_dir.strip("/") + "/"
+    here = here or {}
+
+    def sub_ref(m: re.Match[str]) -> str:
+        ref = split_ref(m.group(1), _NOWHERE)
+        if ref is None or resolve_ref(wiki, ref)[0] is None:
+            return m.group(0)
+        return str(links.ref(ref))
+
+    def sub_link(m: re.Match[str]) -> str:
+        target = m.group(2)
+        if "://" in target or target.startswith(("#", "mailto:", "/")):
+            return m.group(0)
+        resolved = posixpath.normpath(posixpath.join(base, target.split("#")[0]))
+        url: str | None = None
+        if resolved in here:
+            url = "#" + here[resolved]
+        elif resolved.startswith(prefix):
+            migration = find_migration(wiki, resolved[len(prefix) :].split("/")[0])
+            if migration is not None:
+                url = links.url(paths.migration_page(migration.id))
+        if url is None:
+            other = next((a for a in wiki.adrs if a.path == resolved), None)
+            if other is not None:
+                url = links.url(paths.adr_page(other.id))
+        return f"{m.group(1)}{url}{m.group(3)}" if url else m.group(0)
+
+    for line in text.split("\n"):
         if _FENCE.match(line):
             fenced = not fenced
-            out.append(line)
-            continue
-        if fenced:
-            out.append(line)
-            continue
-
-        def sub_ref(m: re.Match[str]) -> str:
-            ref = split_ref(m.group(1), _NOWHERE)
-            if ref is None:
-                return m.group(0)
-            table, _, _ = resolve_ref(wiki, ref)
-            return str(links.ref(ref)) if table is not None else m.group(0)
-
-        def sub_link(m: re.Match[str]) -> str:
-            target = m.group(2)
-            if "://" in target or target.startswith(("#", "mailto:")):
-                return m.group(0)
-            resolved = posixpath.normpath(posixpath.join(adr_dir, target.split("#")[0]))
-            if resolved.startswith(migrations_dir.rstrip("/") + "/"):
-                rest = resolved[len(migrations_dir.rstrip("/")) + 1 :]
-                migration = find_migration(wiki, rest.split("/")[0])
-                if migration is not None:
-                    return (
-                        f"{m.group(1)}{links.url(paths.migration_page(migration.id))}{m.group(3)}"
-                    )
-            for other in wiki.adrs:
-                if other.path == resolved:
-                    return f"{m.group(1)}{links.url(paths.adr_page(other.id))}{m.group(3)}"
-            return m.group(0)
-
-        line = _BACKTICK.sub(sub_ref, line)
-        line = _LINK.sub(sub_link, line)
+        elif not fenced:
+            line = _LINK.sub(sub_link, _BACKTICK.sub(sub_ref, line))
         out.append(line)
     return "\n".join(out)
 
@@ -285,7 +298,8 @@ def page_contexts(
             rows.append(
                 {
                     "column": column,
-                    "anchor": paths.column_anchor(column.name),
+                    # Safe: column_anchor keeps only [a-z0-9_-].
+                    "anchor": Markup(paths.column_anchor(column.name)),
                     "badges": column_badges(wiki, table, column),
                     "introduced": _migration_meta(intro),
                     "history": [event_text(links, table, e) for e in column.history],
@@ -306,6 +320,7 @@ def page_contexts(
     for migration in wiki.migrations:
         page = paths.migration_page(migration.id)
         links = Links(wiki, page)
+        here = {f"{migration.path}/{name}": document_anchor(name) for name in migration.documents}
         touched = []
         for schema, tname, cname in wiki.touched.get(migration.id, []):
             table = wiki.table(schema, tname)
@@ -323,7 +338,12 @@ def page_contexts(
             migration=migration,
             touched=touched,
             adrs=[adrs[a] for a in wiki.migration_adrs.get(migration.id, []) if a in adrs],
-            documents={name: demote_headings(text) for name, text in migration.documents.items()},
+            documents=[
+                (name, Markup(document_anchor(name)), demote_headings(
+                    link_markdown(wiki, text, f"{migration.path}/{name}", links,
+                                  migrations_dir, here)))
+                for name, text in migration.documents.items()
+            ],
             linenums=linenums,
             fenced=escape.fenced,
             findings=[
@@ -354,7 +374,7 @@ def page_contexts(
         values.update(
             adr=adr,
             refs=refs,
-            body=Markup(link_adr_body(wiki, adr, links, migrations_dir)),
+            body=Markup(link_markdown(wiki, adr.body, adr.path, links, migrations_dir)),
             migrations=wiki.adr_migrations.get(adr.id, []),
             related=related,
             people=_people(adr),
