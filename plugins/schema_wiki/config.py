@@ -57,9 +57,13 @@ class WikiConfig:
 
 
 def resolve_today(value: object) -> dt.date:
-    """The date checks compare against: config value, then ``SCHEMA_WIKI_TODAY``, then today."""
-    if value is None or value == "":
-        value = os.environ.get(TODAY_ENV) or None
+    """The date checks compare against: ``SCHEMA_WIKI_TODAY``, then the config value, then today.
+
+    The environment wins so a CI job can pin the date without editing mkdocs.yml.
+    """
+    value = os.environ.get(TODAY_ENV) or value
+    if value == "":
+        value = None
     if value is None:
         return dt.date.today()
     if isinstance(value, dt.datetime):

@@ -55,8 +55,9 @@ class Links:
         self.wiki = wiki
         self.page = page
 
-    def url(self, to_page: str, anchor: str | None = None) -> str:
-        return paths.relative(self.page, to_page, anchor)
+    def url(self, to_page: str, anchor: str | None = None) -> Markup:
+        # Page paths come from `paths.slug`, which keeps only characters safe in a link.
+        return Markup(paths.relative(self.page, to_page, anchor))
 
     def table(self, table: Table, text: str | None = None) -> Markup:
         target = paths.table_page(table.schema, table.name, dropped=table.dropped)
@@ -339,9 +340,15 @@ def page_contexts(
             touched=touched,
             adrs=[adrs[a] for a in wiki.migration_adrs.get(migration.id, []) if a in adrs],
             documents=[
-                (name, Markup(document_anchor(name)), demote_headings(
-                    link_markdown(wiki, text, f"{migration.path}/{name}", links,
-                                  migrations_dir, here)))
+                (
+                    name,
+                    Markup(document_anchor(name)),
+                    demote_headings(
+                        link_markdown(
+                            wiki, text, f"{migration.path}/{name}", links, migrations_dir, here
+                        )
+                    ),
+                )
                 for name, text in migration.documents.items()
             ],
             linenums=linenums,
