@@ -362,6 +362,8 @@ def test_drop_lists() -> None:
         (A.DROP_INDEX, "public", "i2"),
     ]
     assert analyze_statement("DROP FUNCTION f(int), g(text)").parse_error is None
+    diesel = "DROP FUNCTION IF EXISTS diesel_manage_updated_at(_tbl regclass)"
+    assert analyze_statement(diesel).parse_error is None
 
 
 def test_decode_unicode_string() -> None:

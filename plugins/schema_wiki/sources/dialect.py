@@ -116,6 +116,7 @@ _STRING_TOKENS = {
 }
 # Object kinds DROP may list several of; functions are excluded because their
 # signatures hold commas of their own.
+_ROUTINE_KINDS = {"FUNCTION", "PROCEDURE", "AGGREGATE", "ROUTINE", "OPERATOR"}
 _DROP_LIST_KINDS = {"INDEX", "TYPE", "SEQUENCE", "SCHEMA", "DOMAIN", "TRIGGER"}
 
 
@@ -228,6 +229,10 @@ class SchemaWikiPostgres(Postgres):
         ) -> exp.Drop | exp.Command:
             start = self._prev
             statement_level = self._index == 1
+            if statement_level and self._curr and self._curr.text.upper() in _ROUTINE_KINDS:
+                # Signatures such as f(_tbl regclass, OUT n int) are beyond the base
+                # parser, and dropping a routine changes no table: keep it verbatim.
+                return self._parse_as_command(start)
             drop = super()._parse_drop(exists=exists, kind=kind)
             if (
                 not statement_level

@@ -16,11 +16,12 @@ first schema of ``SET search_path`` earlier in the same file, else ``public``.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlglot import Token, TokenType, exp
-from sqlglot.errors import ParseError, TokenError
+from sqlglot.errors import ParseError
 
 from ..model import Action, Change, Location, Statement
 from .dialect import SOURCE_SQL, SchemaWikiPostgres, TableObjectComment
@@ -113,7 +114,7 @@ class _Analyzer:
         self.sql = sql
         self.path = path
         self.line_offset = line_offset
-        self.newlines = [i for i, ch in enumerate(sql) if ch == "\n"]
+        self.newlines = [m.start() for m in re.finditer("\n", sql)]
         self.schema = DEFAULT_SCHEMA
         self.parser = _DIALECT.parser()
 
@@ -185,9 +186,10 @@ class _Analyzer:
                 transactional=transactional,
                 parse_error=_short(message),
             )
-        except (TokenError, RecursionError, ValueError, TypeError, KeyError, IndexError) as error:
+        except Exception as error:
             # sqlglot is a third-party parser fed arbitrary user SQL: whatever it
-            # trips on stays this statement's problem, never the file's.
+            # trips on (TokenError, RecursionError, ...) stays this statement's
+            # problem, never the file's.
             return Statement(
                 sql=source,
                 location=location,
@@ -195,9 +197,17 @@ class _Analyzer:
                 parse_error=_short(f"{type(error).__name__}: {error}"),
             )
         changes: list[Change] = []
-        for expression in expressions:
-            if expression is not None:
-                changes.extend(_changes(expression, self.schema))
+        try:
+            for expression in expressions:
+                if expression is not None:
+                    changes.extend(_changes(expression, self.schema))
+        except Exception as error:  # an AST shape the analysis did not foresee
+            return Statement(
+                sql=source,
+                location=location,
+                transactional=transactional,
+                parse_error=_short(f"cannot analyse the statement: {error}"),
+            )
         return Statement(
             sql=source,
             location=location,
