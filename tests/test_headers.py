@@ -164,3 +164,9 @@ def test_any_text_never_raises(text: str) -> None:
         assert f.line >= 1
     for finding in findings:
         assert finding.location is not None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_any_unicode_text_never_raises(text: str) -> None:
+    parse_header(text, "m.sql")

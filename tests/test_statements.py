@@ -371,3 +371,25 @@ def test_decode_unicode_string() -> None:
     assert decode_unicode_string("a\\\\b") == "a\\b"
     assert decode_unicode_string("bad\\zz") == "bad\\zz"
     assert decode_unicode_string("d!0061", "!") == "da"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_any_unicode_text_never_raises(text: str) -> None:
+    for statement in split_statements(text, "m.sql"):
+        assert statement.location.line is not None
+
+
+def test_fallback_split_respects_quotes_before_the_broken_statement() -> None:
+    sql = (
+        "CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n"
+        "COMMENT ON TABLE t IS E'a\\'; b';\n"
+        "/* nested /* ; */ ; */ CREATE TABLE c (x int);\n"
+        "SELECT 'never closed;\n"
+    )
+    statements = split_statements(sql, "m.sql")
+    assert [s.location.line for s in statements] == [1, 2, 3, 4]
+    assert statements[0].sql.endswith("$$ LANGUAGE sql")
+    assert statements[1].changes[0].detail == "a'; b"
+    assert statements[2].changes[0] == Change(A.CREATE_TABLE, "public", "c")
+    assert statements[3].parse_error and statements[3].sql == "SELECT 'never closed;"
