@@ -17,7 +17,6 @@ from ..model import (
     Column,
     Event,
     Finding,
-    Level,
     Location,
     Migration,
     SchemaRef,
@@ -26,6 +25,7 @@ from ..model import (
 )
 from ..sources.adrs import split_ref
 from . import escape, paths
+from .reports import coverage, report_pages
 
 STATUS_KINDS = {
     "accepted": "ok",
@@ -401,15 +401,7 @@ def page_contexts(
     values.update(adrs=wiki.adrs)
     yield PageContext(paths.ADRS_INDEX, "adrs_index.md.j2", values)
 
-    values = common(paths.HEALTH)
-    by_rule = [
-        (rule, list(items))
-        for rule, items in groupby(
-            sorted(wiki.findings, key=lambda f: f.rule), key=lambda f: f.rule
-        )
-    ]
-    values.update(by_rule=by_rule, coverage=coverage(wiki), Level=Level)
-    yield PageContext(paths.HEALTH, "health.md.j2", values)
+    yield from report_pages(wiki, common)
 
 
 def _related_adrs(wiki: Wiki, adr: Adr) -> list[tuple[str, str]]:
@@ -475,34 +467,6 @@ def _people(adr: Adr) -> list[tuple[str, str]]:
         if items:
             out.append((label, ", ".join(items)))
     return out
-
-
-def coverage(wiki: Wiki) -> dict[str, object]:
-    """Share of tables and columns with a comment, overall and per schema."""
-
-    def share(done: int, total: int) -> float:
-        return 100.0 * done / total if total else 100.0
-
-    per_schema = {}
-    for schema, tables in groupby(
-        sorted(wiki.tables, key=lambda t: t.schema), key=lambda t: t.schema
-    ):
-        ts = list(tables)
-        cols = [c for t in ts for c in t.columns]
-        per_schema[schema] = {
-            "tables": share(sum(1 for t in ts if t.comment), len(ts)),
-            "columns": share(sum(1 for c in cols if c.comment), len(cols)),
-            "table_count": len(ts),
-            "column_count": len(cols),
-        }
-    cols = [c for t in wiki.tables for c in t.columns]
-    return {
-        "tables": share(sum(1 for t in wiki.tables if t.comment), len(wiki.tables)),
-        "columns": share(sum(1 for c in cols if c.comment), len(cols)),
-        "table_count": len(wiki.tables),
-        "column_count": len(cols),
-        "per_schema": per_schema,
-    }
 
 
 def _schema_groups(wiki: Wiki) -> list[tuple[str, list[dict[str, object]]]]:
