@@ -89,6 +89,20 @@ def test_directory_migration_files_in_numeric_order_with_documents() -> None:
     ]
 
 
+def test_drop_index_of_an_unknown_index_has_no_change(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "m/1_a.sql": "CREATE TABLE a (x int);\nCREATE INDEX ix ON a (x);\n",
+            "m/2_b.sql": "ALTER TABLE a RENAME TO b;\nDROP INDEX ix;\nDROP INDEX a_x_key;\n",
+        },
+    )
+    migrations, _ = load_migrations(tmp_path, Path("m"))
+    second = migrations[1]
+    assert second.changes[1:] == (Change(Action.DROP_INDEX, "public", "b", detail="ix"),)
+    assert len(second.statements) == 3
+
+
 def test_plain_ignores_files_that_are_not_migrations() -> None:
     migrations, _ = load_migrations(FIXTURES / "plain", Path("migrations"))
     paths = {f.path for m in migrations for f in m.files}

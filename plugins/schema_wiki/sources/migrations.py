@@ -23,7 +23,7 @@ Choices made here:
   finding rather than stopping the build.
 * ``DROP INDEX`` names no table: its change gets the table of the ``CREATE
   INDEX`` that made the index in an earlier statement (following table
-  renames), or keeps ``table=""`` when none did.
+  renames); when none did, the change is left out (the statement stays).
 """
 
 from __future__ import annotations
@@ -128,7 +128,10 @@ def _resolve_dropped_indexes(migrations: list[Migration]) -> list[Migration]:
     """Fill in the table of ``DROP INDEX`` changes from the ``CREATE INDEX`` before them.
 
     ``DROP INDEX`` names only the index; following the migrations in order
-    (and the table renames between) tells which table it belonged to.
+    (and the table renames between) tells which table it belonged to. A drop
+    of an index no earlier migration created (an implicit constraint index,
+    one made outside the migrations) is left out of the changes: it has no
+    table to show on. The statement itself stays.
     """
     owner: dict[tuple[str, str], str] = {}
     out: list[Migration] = []
@@ -136,7 +139,7 @@ def _resolve_dropped_indexes(migrations: list[Migration]) -> list[Migration]:
         changed = False
         statements: list[Statement] = []
         for statement in migration.statements:
-            resolved = False
+            edited = False
             changes: list[Change] = []
             for change in statement.changes:
                 if change.action == Action.CREATE_INDEX and change.detail:
@@ -145,12 +148,17 @@ def _resolve_dropped_indexes(migrations: list[Migration]) -> list[Migration]:
                     for key, table in owner.items():
                         if key[0] == change.schema and table == change.table:
                             owner[key] = change.new_name
-                elif change.action == Action.DROP_INDEX and not change.table and change.detail:
-                    table = owner.pop((change.schema, change.detail), "")
-                    if table:
-                        change = replace(change, table=table)
-                        resolved = changed = True
+                elif change.action == Action.DROP_TABLE:
+                    for key in [k for k, t in owner.items() if t == change.table]:
+                        if key[0] == change.schema:
+                            del owner[key]
+                elif change.action == Action.DROP_INDEX and not change.table:
+                    table = owner.pop((change.schema, change.detail or ""), "")
+                    edited = changed = True
+                    if not table:
+                        continue
+                    change = replace(change, table=table)
                 changes.append(change)
-            statements.append(replace(statement, changes=tuple(changes)) if resolved else statement)
+            statements.append(replace(statement, changes=tuple(changes)) if edited else statement)
         out.append(replace(migration, statements=tuple(statements)) if changed else migration)
     return out
