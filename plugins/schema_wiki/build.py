@@ -100,13 +100,7 @@ def header_dates(
         if not dates:
             continue
         touched = [(s, t, c) for s, t, c in history.touched.get(migration.id, []) if c]
-        added = [
-            (s, t, c)
-            for s, t, c in touched
-            if (trail := history.table(s, t)) is not None
-            and (col := trail.columns.get(c)) is not None
-            and col.introduced_by == migration.id
-        ]
+        added = [key for key in touched if _introduced_by(history, key) == migration.id]
         if ALL_COLUMNS in dates:
             day, where = dates[ALL_COLUMNS]
             for key in added or touched:
@@ -115,6 +109,12 @@ def header_dates(
             if ref != ALL_COLUMNS and ref in former:
                 out[former[ref]] = DropDate(day, where, "header")
     return out
+
+
+def _introduced_by(history: History, key: tuple[str, str, str]) -> str | None:
+    table_trail = history.table(key[0], key[1])
+    column_trail = table_trail.columns.get(key[2]) if table_trail else None
+    return column_trail.introduced_by if column_trail else None
 
 
 def _drop_after(
@@ -311,9 +311,9 @@ def _link_migrations_and_adrs(wiki: Wiki) -> None:
             link(migration.id, adr.id)
     for adr in wiki.adrs:
         for name in adr.migrations:
-            migration = find_migration(wiki, name)
-            if migration is not None:
-                link(migration.id, adr.id)
+            named = find_migration(wiki, name)
+            if named is not None:
+                link(named.id, adr.id)
 
 
 def find_migration(wiki: Wiki, name: str) -> Migration | None:

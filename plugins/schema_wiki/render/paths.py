@@ -12,6 +12,8 @@ import re
 
 from ..model import column_anchor
 
+__all__ = ["adr_page", "column_anchor", "migration_page", "relative", "slug", "table_page"]
+
 SCHEMA_INDEX = "schema/index.md"
 MIGRATIONS_INDEX = "migrations/index.md"
 ADRS_INDEX = "adrs/index.md"

@@ -324,15 +324,15 @@ def page_contexts(
         here = {f"{migration.path}/{name}": document_anchor(name) for name in migration.documents}
         touched = []
         for schema, tname, cname in wiki.touched.get(migration.id, []):
-            table = wiki.table(schema, tname)
-            if table is None:
-                table = next(
+            owner: Table | None = wiki.table(schema, tname)
+            if owner is None:
+                owner = next(
                     (t for t in wiki.dropped_tables if t.schema == schema and t.name == tname), None
                 )
-            if table is None:
+            if owner is None:
                 continue
             touched.append(
-                links.column(table, cname, qualified=True) if cname else links.table(table)
+                links.column(owner, cname, qualified=True) if cname else links.table(owner)
             )
         values = common(page)
         values.update(

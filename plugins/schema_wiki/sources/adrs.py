@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-import frontmatter  # type: ignore[import-untyped]
+import frontmatter
 import yaml
 
 from ..model import Adr, Finding, Level, Location, SchemaRef
