@@ -10,6 +10,7 @@ import sys
 import tempfile
 import textwrap
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -168,7 +169,7 @@ def test_the_wheel_comes_first(monkeypatch: pytest.MonkeyPatch, wheel_bin: Path)
 
 _CHILD = textwrap.dedent(
     """
-    import signal, sys, time
+    import os, signal, sys, time
     from schema_wiki.sources.pgserver import ThrowawayPostgres
 
     if sys.argv[1] == "previous-handler":
@@ -183,6 +184,8 @@ _CHILD = textwrap.dedent(
         sys.exit(0)
     with ThrowawayPostgres() as pg:
         print(pg.pid, pg.data_dir, pg.socket_dir, flush=True)
+        if sys.argv[1] == "sigkill":
+            os.kill(os.getpid(), signal.SIGKILL)
         time.sleep(60)
     """
 )
@@ -245,6 +248,17 @@ def test_sigint_and_interpreter_exit_clean_up(child: list[subprocess.Popen[str]]
 
     pid, data_dir, socket_dir = _start_child(child, "atexit")
     assert child[1].wait(30) == 0
+    _assert_gone(pid, data_dir, socket_dir)
+
+
+@needs_proc
+def test_even_sigkill_leaves_nothing_behind(child: list[subprocess.Popen[str]]) -> None:
+    # Nothing runs in a process killed with SIGKILL: a watchdog does the work.
+    pid, data_dir, socket_dir = _start_child(child, "sigkill")
+    assert child[0].wait(30) == -signal.SIGKILL
+    deadline = time.monotonic() + 15
+    while (_alive(pid) or data_dir.exists()) and time.monotonic() < deadline:
+        time.sleep(0.05)
     _assert_gone(pid, data_dir, socket_dir)
 
 

@@ -83,6 +83,20 @@ _SERVER_SETTINGS: dict[str, str] = {
     "dynamic_shared_memory_type": "posix",
 }
 
+# Run by /bin/sh with the directories as arguments; stdin is a pipe on which
+# we write the postmaster's pid. EOF means we are gone without cleaning up.
+_WATCHDOG = """
+pid=
+while read -r line; do pid=$line; done
+if [ -n "$pid" ]; then
+    kill -QUIT "$pid" 2>/dev/null
+    i=0
+    while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    kill -KILL -- "-$pid" 2>/dev/null
+fi
+rm -rf -- "$@"
+"""
+
 _HINT = f"set the plugin's postgres_bin option (or {BIN_ENV_VAR}) to a PostgreSQL bin directory"
 
 
@@ -419,6 +433,8 @@ class ThrowawayPostgres:
         self._lock = threading.RLock()
         self._owner_pid = os.getpid()
         self._proc: subprocess.Popen[bytes] | None = None
+        self._watchdog: subprocess.Popen[bytes] | None = None
+        self._watchdog_fd: int | None = None
         self._log_file: Any = None
         self._dirs: list[Path] = []
         self.bin_dir: Path = Path()
@@ -519,6 +535,7 @@ class ThrowawayPostgres:
             socket_parent = "/tmp"  # a long TMPDIR would overflow the socket path
         self.socket_dir = self._mkdtemp("schema-wiki-sock-", socket_parent)
         self.log_path = self.socket_dir / "server.log"
+        self._arm_watchdog()
 
         self._initdb()
 
@@ -540,6 +557,8 @@ class ThrowawayPostgres:
             )
         except OSError as exc:
             raise ServerError(f"cannot start {command[0]}: {exc}; {_HINT}") from exc
+        if self._watchdog_fd is not None:
+            os.write(self._watchdog_fd, f"{self._proc.pid}\n".encode())
 
         params: dict[str, Any] = {
             "host": str(self.socket_dir),
@@ -551,6 +570,39 @@ class ThrowawayPostgres:
             params["password"] = self._password
         self.conninfo = make_conninfo(**params)
         self._wait_ready()
+
+    def _arm_watchdog(self) -> None:
+        """Start a shell that cleans up if this process dies without doing it (SIGKILL).
+
+        It waits for EOF on a pipe only we hold: the kernel closes it whatever
+        way we die. Then it stops the postmaster whose pid we wrote into the
+        pipe, and removes the directories. `stop` disarms it first.
+        """
+        read_fd, write_fd = os.pipe()
+        try:
+            self._watchdog = subprocess.Popen(
+                ["/bin/sh", "-c", _WATCHDOG, "schema-wiki-watchdog", *map(str, self._dirs)],
+                stdin=read_fd,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except OSError:
+            os.close(write_fd)  # no shell: run without the safety net
+            return
+        finally:
+            os.close(read_fd)
+        self._watchdog_fd = write_fd
+
+    def _disarm_watchdog(self) -> None:
+        if self._watchdog is not None:
+            with contextlib.suppress(ProcessLookupError):
+                self._watchdog.kill()
+            self._watchdog.wait()
+            self._watchdog = None
+        if self._watchdog_fd is not None:
+            os.close(self._watchdog_fd)
+            self._watchdog_fd = None
 
     def _initdb(self) -> None:
         command = [
@@ -641,6 +693,7 @@ class ThrowawayPostgres:
         Safe to call more than once, and from a signal handler.
         """
         with self._lock:
+            self._disarm_watchdog()
             proc = self._proc
             if proc is not None and proc.poll() is None:
                 _shutdown(proc)
