@@ -58,6 +58,14 @@ def _table(
         comment=ct.comment,
         introduced_by=trail.introduced_by if trail else None,
         history=list(trail.events) if trail else [],
+        constraints=ct.constraints,
+        indexes=ct.indexes,
+        triggers=ct.triggers,
+        definition=ct.definition,
+        partition_key=ct.partition_key,
+        partitions=ct.partitions,
+        row_estimate=ct.row_estimate,
+        total_bytes=ct.total_bytes,
     )
     for cc in ct.columns:
         col_trail = trail.columns.get(cc.name) if trail else None

@@ -451,6 +451,19 @@ class Table:
     dropped: bool = False
     #: Columns that existed once and were dropped, kept as history.
     dropped_columns: list[Column] = field(default_factory=list)
+    #: What the catalog says besides the columns (empty for dropped tables).
+    constraints: tuple[CatalogConstraint, ...] = ()
+    indexes: tuple[CatalogIndex, ...] = ()
+    triggers: tuple[CatalogTrigger, ...] = ()
+    #: The query of a view or materialized view.
+    definition: str | None = None
+    #: ``RANGE (created_at)`` for a partitioned table, and its partitions.
+    partition_key: str | None = None
+    partitions: tuple[CatalogPartition, ...] = ()
+    #: The planner's row estimate; None when unknown (never analysed, or a view).
+    row_estimate: int | None = None
+    #: Bytes on disk, indexes and TOAST included; None for views.
+    total_bytes: int | None = None
 
     @property
     def qualified(self) -> str:
