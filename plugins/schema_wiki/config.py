@@ -27,6 +27,18 @@ class RuleConfig:
     exclude: tuple[str, ...] = ()
 
 
+#: The header fields ``missing-header-field`` asks for unless configured.
+DEFAULT_REQUIRED_HEADER_FIELDS = ("Migration", "Date", "Author", "Context")
+
+
+@dataclass(frozen=True)
+class CoverageMin:
+    """``coverage_min:``: the least documented share, in percent, of tables and of columns."""
+
+    tables: float | None = None
+    columns: float | None = None
+
+
 @dataclass(frozen=True)
 class WikiConfig:
     """Everything the core needs to know, with paths already resolved."""
@@ -45,8 +57,15 @@ class WikiConfig:
     exclude_schemas: tuple[str, ...] = ()
     checks: Mapping[str, RuleConfig] = field(default_factory=dict)
     warn_days: int = 30
+    #: Header fields every migration must have (``missing-header-field``).
+    required_header_fields: tuple[str, ...] = DEFAULT_REQUIRED_HEADER_FIELDS
+    #: Least share (percent) of documented tables and columns per schema
+    #: (``low-coverage``); None: no minimum.
+    coverage_min: CoverageMin | None = None
     templates_dir: Path | None = None
     cache_dir: Path | None = None
+    #: A connection string or a ``schema-wiki export`` JSON file to compare against (drift).
+    compare_with: str | None = None
     connect_timeout: int = 5
     statement_timeout_ms: int = 5000
     lock_timeout_ms: int = 2000
@@ -112,3 +131,40 @@ def parse_checks(raw: object) -> dict[str, RuleConfig]:
                 ) from None
         out[str(name)] = RuleConfig(level=level, exclude=exclude)
     return out
+
+
+def parse_coverage_min(raw: object) -> CoverageMin | None:
+    """``coverage_min: 80`` (tables and columns) or ``{tables: 100, columns: 80}``."""
+    if raw is None:
+        return None
+
+    def percent(value: object, key: str) -> float | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{key}: expected a percentage between 0 and 100, got {value!r}")
+        if not 0 <= value <= 100:
+            raise ConfigError(f"{key}: {value} is not between 0 and 100")
+        return float(value)
+
+    if isinstance(raw, Mapping):
+        unknown = sorted(set(map(str, raw)) - {"tables", "columns"})
+        if unknown:
+            raise ConfigError(f"coverage_min: unknown key {unknown[0]!r}; use tables and columns")
+        return CoverageMin(
+            tables=percent(raw.get("tables"), "coverage_min.tables"),
+            columns=percent(raw.get("columns"), "coverage_min.columns"),
+        )
+    share = percent(raw, "coverage_min")
+    return CoverageMin(tables=share, columns=share)
+
+
+def parse_header_fields(raw: object) -> tuple[str, ...]:
+    """``required_header_fields:``: a list of header field names (case does not matter)."""
+    if raw is None:
+        return DEFAULT_REQUIRED_HEADER_FIELDS
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list | tuple) or not all(isinstance(x, str) and x.strip() for x in raw):
+        raise ConfigError("required_header_fields: expected a list of header field names")
+    return tuple(x.strip() for x in raw)

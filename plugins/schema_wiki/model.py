@@ -189,11 +189,57 @@ class SchemaRef:
     table: str
     column: str | None
     location: Location
+    #: True when the ADR names it on purpose (front matter, a link to the table page):
+    #: unresolved, it is a dangling reference. A backticked mention only counts when
+    #: its table is known, since ``config.yml`` in backticks is just code.
+    explicit: bool = False
 
     @property
     def text(self) -> str:
         parts = [p for p in (self.schema, self.table, self.column) if p]
         return ".".join(parts)
+
+
+class RelationKind(StrEnum):
+    """How one ADR relates to another. Each kind has an inverse (`inverse`)."""
+
+    SUPERSEDES = "supersedes"
+    SUPERSEDED_BY = "superseded by"
+    AMENDS = "amends"
+    AMENDED_BY = "amended by"
+    RELATES_TO = "relates to"
+
+    @property
+    def inverse(self) -> RelationKind:
+        """The same relation seen from the other ADR."""
+        return _INVERSE_RELATION[self]
+
+
+_INVERSE_RELATION = {
+    RelationKind.SUPERSEDES: RelationKind.SUPERSEDED_BY,
+    RelationKind.SUPERSEDED_BY: RelationKind.SUPERSEDES,
+    RelationKind.AMENDS: RelationKind.AMENDED_BY,
+    RelationKind.AMENDED_BY: RelationKind.AMENDS,
+    RelationKind.RELATES_TO: RelationKind.RELATES_TO,
+}
+
+
+@dataclass(frozen=True)
+class AdrRelation:
+    """A relation between two ADRs.
+
+    As read from a file, ``target`` is the text naming the other ADR
+    (``0012``, ``ADR-012``, ``0003-use-x.md``) and ``adr_id`` is None. After
+    the join, ``adr_id`` is the other ADR's id, and relations stated only on
+    the other side appear too, with ``stated`` False and the other file's
+    location.
+    """
+
+    kind: RelationKind
+    target: str
+    location: Location
+    adr_id: str | None = None
+    stated: bool = True
 
 
 @dataclass(frozen=True)
@@ -213,6 +259,22 @@ class Adr:
     #: Migration ids or directory names the ADR names.
     migrations: tuple[str, ...] = ()
     meta: dict[str, object] = field(default_factory=dict)
+    #: Relations to other ADRs: as written in the file, or (after the join) both sides.
+    relations: tuple[AdrRelation, ...] = ()
+    #: The status the file states, when the join changed ``status`` (an ADR another
+    #: accepted ADR supersedes is shown as superseded whatever its file says).
+    stated_status: str | None = None
+    #: MADR ``decision-makers`` (or the older ``deciders``), ``consulted``, ``informed``.
+    decision_makers: tuple[str, ...] = ()
+    consulted: tuple[str, ...] = ()
+    informed: tuple[str, ...] = ()
+    #: log4brains / front matter ``tags``.
+    tags: tuple[str, ...] = ()
+    #: Which layout the file was written in: ``madr`` (front matter), ``bullets``
+    #: (MADR 2, log4brains), ``nygard`` (adr-tools) or ``plain``.
+    format: str = "plain"
+    #: Set when the file could not be read at all; the page then shows only the error.
+    error: str | None = None
 
 
 # --- catalog -------------------------------------------------------------------------
@@ -392,7 +454,63 @@ class Catalog:
         return None
 
 
+# --- in-place ignores -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ignore:
+    """An in-place ignore: a ``-- schema-wiki: ignore <rule> <reason>`` comment or ADR ``ignore:``.
+
+    ``scope`` is ``statement`` (a comment before a statement), ``migration``
+    (a comment in the header) or ``adr`` (an ADR's front matter); ``owner`` is
+    the migration or ADR id it belongs to.
+    """
+
+    rule: str
+    reason: str
+    location: Location
+    scope: str
+    owner: str
+
+
+@dataclass(frozen=True)
+class Silenced:
+    """A finding an in-place ignore silenced, kept so the health page can show it."""
+
+    finding: Finding
+    ignore: Ignore
+
+
 # --- the joined wiki ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way the two schemas differ.
+
+    ``aspect`` is ``table``, ``column`` (present on one side only), ``type``,
+    ``nullable``, ``default`` or ``comment``; ``ours`` and ``theirs`` are the
+    values shown side by side (None where a side has nothing).
+    """
+
+    target: str
+    aspect: str
+    ours: str | None
+    theirs: str | None
+
+    def describe(self, label: str) -> str:
+        if self.aspect in ("table", "column"):
+            if self.theirs is None:
+                return f"{self.aspect} {self.target} exists in the migrations but not in {label}"
+            return f"{self.aspect} {self.target} exists in {label} but not in the migrations"
+        return (
+            f"{self.target}: {self.aspect} differs: migrations {_shown(self.ours)},"
+            f" {label} {_shown(self.theirs)}"
+        )
+
+
+def _shown(value: str | None) -> str:
+    return "none" if value is None else repr(value)
 
 
 @dataclass(frozen=True)
@@ -492,6 +610,13 @@ class Wiki:
     adr_migrations: dict[str, list[str]] = field(default_factory=dict)
     #: migration id -> (schema, table, column or None) it touched, by today's names.
     touched: dict[str, list[tuple[str, str, str | None]]] = field(default_factory=dict)
+    #: Differences from ``compare_with`` (schema drift), and what the other side was.
+    drift: list[Difference] = field(default_factory=list)
+    drift_label: str | None = None
+    #: The catalog the wiki was built from (indexes, constraints: read by checks).
+    catalog: Catalog | None = None
+    #: Findings that in-place ignores silenced, with the ignore that did it.
+    silenced: list[Silenced] = field(default_factory=list)
 
     def table(self, schema: str, name: str) -> Table | None:
         for t in self.tables:

@@ -19,7 +19,13 @@ from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from .config import WikiConfig, parse_checks, resolve_today
+from .config import (
+    WikiConfig,
+    parse_checks,
+    parse_coverage_min,
+    parse_header_fields,
+    resolve_today,
+)
 from .errors import SchemaWikiError
 from .model import Level, Wiki
 from .project import CatalogCache, load_project
@@ -67,8 +73,17 @@ class SchemaWikiConfig(base.Config):
     checks = c.Type(dict, default={})
     #: Days before a drop date when ``expiring-column`` starts warning.
     warn_days = c.Type(int, default=30)
+    #: Header fields every migration must have; a missing one is a
+    #: ``missing-header-field`` finding. An empty list turns the rule off.
+    required_header_fields = c.Optional(c.ListOfItems(c.Type(str)))
+    #: Least documented share (percent) of tables and columns per schema:
+    #: ``80``, or ``{tables: 100, columns: 80}``. Below it: a ``low-coverage`` finding.
+    coverage_min = c.Optional(c.Type((int, float, dict)))
     #: Directory of Jinja2 templates searched before the bundled ones.
     templates_dir = c.Optional(c.Type(str))
+    #: A second database (libpq connection string, ``!ENV`` works) or a JSON snapshot
+    #: written by ``schema-wiki export``; differences become ``schema-drift`` findings.
+    compare_with = c.Optional(c.Type(str))
     #: Seconds to wait for a database connection.
     connect_timeout = c.Type(int, default=5)
     #: Longest a catalog query may run, in milliseconds.
@@ -97,8 +112,11 @@ def wiki_config(cfg: SchemaWikiConfig, config_file: str | os.PathLike[str]) -> W
         exclude_schemas=tuple(cfg.exclude_schemas),
         checks=parse_checks(cfg.checks),
         warn_days=cfg.warn_days,
+        required_header_fields=parse_header_fields(cfg.required_header_fields),
+        coverage_min=parse_coverage_min(cfg.coverage_min),
         templates_dir=under_root(cfg.templates_dir),
         cache_dir=root / ".cache" / "schema-wiki",
+        compare_with=cfg.compare_with,
         connect_timeout=cfg.connect_timeout,
         statement_timeout_ms=cfg.statement_timeout_ms,
         lock_timeout_ms=cfg.lock_timeout_ms,

@@ -114,14 +114,35 @@ def load_project(config: WikiConfig, cache: CatalogCache | None = None) -> Wiki:
     adrs, adr_findings = load_adrs(config.root, config.adrs_dir)
     catalog = get_catalog(config, migrations, cache)
     wiki = build_wiki(migrations, adrs, catalog, config.today)
+    if config.compare_with:
+        _compare(config, catalog, wiki)
     source_findings: list[Finding] = [*migration_findings, *adr_findings, *wiki.findings]
     wiki.findings = run_checks(
         wiki,
         config.checks,
-        context=Context(warn_days=config.warn_days),
+        context=Context.from_config(config),
         extra=source_findings,
     )
     return wiki
+
+
+def _compare(config: WikiConfig, catalog: Catalog, wiki: Wiki) -> None:
+    """Schema drift: this wiki's catalog against ``compare_with``."""
+    from . import drift
+
+    assert config.compare_with is not None
+    theirs, label = drift.other_side(
+        config.compare_with,
+        config.root,
+        schemas=config.schemas,
+        exclude_schemas=config.exclude_schemas,
+        connect_timeout=config.connect_timeout,
+        statement_timeout_ms=config.statement_timeout_ms,
+        lock_timeout_ms=config.lock_timeout_ms,
+    )
+    wiki.drift = drift.compare(catalog, theirs)
+    wiki.drift_label = label
+    wiki.findings.extend(drift.findings(wiki.drift, label, "compare_with"))
 
 
 def _shown(config: WikiConfig, path: Path) -> str:
