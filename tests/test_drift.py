@@ -8,8 +8,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from helpers import FIXTURES, run
 
+from helpers import FIXTURES, run
 from schema_wiki.config import WikiConfig
 from schema_wiki.export import export_json
 from schema_wiki.project import load_project
