@@ -6,7 +6,7 @@ import socket
 import time
 import traceback
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import psycopg
@@ -15,6 +15,7 @@ import pytest
 from schema_wiki.errors import DatabaseError, MigrationFailed
 from schema_wiki.model import (
     Catalog,
+    CatalogColumn,
     CatalogTable,
     Location,
     Migration,
@@ -252,6 +253,22 @@ def test_columns_types_nullability_defaults(env: Env) -> None:
     assert transfers["created_at"].type == "timestamp with time zone"
     assert transfers["created_at"].default == "now()"
     assert transfers["amount"].type == "positive_int"
+
+
+def test_column_fields_keep_the_order_the_query_selects() -> None:
+    # read_catalog builds CatalogColumn positionally, for speed.
+    assert [f.name for f in fields(CatalogColumn)][:10] == [
+        "name",
+        "type",
+        "nullable",
+        "default",
+        "comment",
+        "position",
+        "identity",
+        "generated",
+        "generated_kind",
+        "collation",
+    ]
 
 
 def test_comments_on_everything(env: Env) -> None:

@@ -63,6 +63,8 @@ class WikiConfig:
     #: (``low-coverage``); None: no minimum.
     coverage_min: CoverageMin | None = None
     templates_dir: Path | None = None
+    #: Foreign-key hops a table's ER diagram reaches; 0: no diagram.
+    erd_depth: int = 1
     cache_dir: Path | None = None
     #: A connection string or a ``schema-wiki export`` JSON file to compare against (drift).
     compare_with: str | None = None

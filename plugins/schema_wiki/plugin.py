@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
+from mkdocs.config.config_options import ExtraScriptValue
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
@@ -36,6 +37,10 @@ log = get_plugin_logger(__name__)
 
 CSS_PATH = "assets/schema-wiki.css"
 _CSS_SOURCE = Path(__file__).parent / "render" / "templates" / "schema-wiki.css.j2"
+#: Mermaid, pinned and served with the site (no CDN), and the script that starts it.
+_STATIC = Path(__file__).parent / "render" / "static"
+MERMAID_JS = "assets/schema-wiki/mermaid.min.js"
+SCRIPT_JS = "assets/schema-wiki/schema-wiki.js"
 #: Pages that belong in the navigation; every other generated page stays out of it
 #: (DESIGN.md: an automatic nav with one entry per table is quadratic).
 NAV_PAGES = {
@@ -43,6 +48,7 @@ NAV_PAGES = {
     page_paths.MIGRATIONS_INDEX,
     page_paths.ADRS_INDEX,
     page_paths.HEALTH,
+    page_paths.TABLES_AZ,
 }
 
 
@@ -81,6 +87,9 @@ class SchemaWikiConfig(base.Config):
     coverage_min = c.Optional(c.Type((int, float, dict)))
     #: Directory of Jinja2 templates searched before the bundled ones.
     templates_dir = c.Optional(c.Type(str))
+    #: Foreign-key hops a table page's ER diagram reaches (its neighbours at 1,
+    #: their neighbours too at 2); 0 leaves the diagram, and Mermaid, out.
+    erd_depth = c.Type(int, default=1)
     #: A second database (libpq connection string, ``!ENV`` works) or a JSON snapshot
     #: written by ``schema-wiki export``; differences become ``schema-drift`` findings.
     compare_with = c.Optional(c.Type(str))
@@ -115,12 +124,39 @@ def wiki_config(cfg: SchemaWikiConfig, config_file: str | os.PathLike[str]) -> W
         required_header_fields=parse_header_fields(cfg.required_header_fields),
         coverage_min=parse_coverage_min(cfg.coverage_min),
         templates_dir=under_root(cfg.templates_dir),
+        erd_depth=cfg.erd_depth,
         cache_dir=root / ".cache" / "schema-wiki",
         compare_with=cfg.compare_with,
         connect_timeout=cfg.connect_timeout,
         statement_timeout_ms=cfg.statement_timeout_ms,
         lock_timeout_ms=cfg.lock_timeout_ms,
     )
+
+
+def _enable_mermaid(config: MkDocsConfig) -> None:
+    """ER diagrams: superfences' ``mermaid`` fence, and Mermaid served by the site.
+
+    mkdocs-material renders ``pre.mermaid`` blocks with a global ``mermaid`` when
+    the page loaded one, else it fetches Mermaid from a CDN; serving a pinned copy
+    keeps diagrams working offline and behind firewalls. A site that loads its
+    own Mermaid (any extra_javascript naming it) keeps it.
+    """
+    from pymdownx.superfences import fence_code_format
+
+    if "pymdownx.superfences" not in config.markdown_extensions:
+        config.markdown_extensions.append("pymdownx.superfences")
+    settings = config.mdx_configs.setdefault("pymdownx.superfences", {})
+    fences = settings.setdefault("custom_fences", [])
+    if not any(fence.get("name") == "mermaid" for fence in fences):
+        fences.append({"name": "mermaid", "class": "mermaid", "format": fence_code_format})
+    scripts = [str(script) for script in config.extra_javascript]
+    wanted = [SCRIPT_JS] if any("mermaid" in s for s in scripts) else [MERMAID_JS, SCRIPT_JS]
+    for path in wanted:
+        if path not in scripts:
+            # Deferred: parsed after the page, still run before material mounts diagrams.
+            script = ExtraScriptValue(path)
+            script.defer = True
+            config.extra_javascript.append(script)
 
 
 def _relative(path: Path, root: Path) -> str:
@@ -155,6 +191,8 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
                 config.markdown_extensions.append(ext)
         if CSS_PATH not in config.extra_css:
             config.extra_css.append(CSS_PATH)
+        if self.core.erd_depth > 0:
+            _enable_mermaid(config)
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -173,6 +211,8 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             templates_dir=self.core.templates_dir,
             linenums="pymdownx.highlight" in config.markdown_extensions,
             migrations_dir=_relative(self.core.migrations_dir, self.core.root),
+            erd_depth=self.core.erd_depth,
+            warn_days=self.core.warn_days,
         )
         try:
             pages = render_pages(wiki, options)
@@ -192,6 +232,11 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             files.append(
                 File.generated(config, CSS_PATH, content=_CSS_SOURCE.read_text(encoding="utf-8"))
             )
+        if self.core.erd_depth > 0:
+            for uri in (MERMAID_JS, SCRIPT_JS):
+                if files.get_file_from_path(uri) is None:
+                    source = _STATIC / uri.rsplit("/", 1)[-1]
+                    files.append(File.generated(config, uri, abs_src_path=str(source)))
         self._log_findings(wiki)
         return files
 

@@ -284,13 +284,18 @@ ORDER BY n.nspname, c.relname
 """
 )
 
+# The columns come in the order of CatalogColumn's fields, after the oid.
 # A default cannot refer to columns, so it deparses without its table (relid 0):
 # twice as fast, and no lock on the table. Generated columns do need it.
 _COLUMNS = """
 SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
        NOT a.attnotnull,
-       pg_catalog.pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE ad.adrelid END),
-       a.attidentity, a.attgenerated, a.attnum, d.description, co.collname
+       CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0) END,
+       d.description, a.attnum,
+       CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END,
+       CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END,
+       CASE a.attgenerated WHEN 's' THEN 'stored' WHEN 'v' THEN 'virtual' END,
+       co.collname
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
@@ -449,21 +454,17 @@ def _selected(names: Iterable[str], include: Sequence[str], exclude: Sequence[st
     return chosen
 
 
-def _column(row: Row) -> CatalogColumn:
-    _rel, name, type_, nullable, default, identity, generated, attnum, comment, collation = row
-    generated_kind = {"s": "stored", "v": "virtual"}.get(generated or "")
-    return CatalogColumn(
-        name=name,
-        type=type_,
-        nullable=nullable,
-        default=None if generated_kind else default,
-        comment=comment,
-        position=attnum,
-        identity={"a": "always", "d": "by default"}.get(identity or ""),
-        generated=default if generated_kind else None,
-        generated_kind=generated_kind,
-        collation=collation,
-    )
+def _columns(rows: list[Row]) -> dict[int, tuple[CatalogColumn, ...]]:
+    """Columns by relation oid, in attnum order."""
+    groups: dict[int, list[Row]] = defaultdict(list)
+    for row in rows:
+        groups[row[0]].append(row)
+    columns = {}
+    for oid, group in groups.items():
+        group.sort(key=lambda r: r[6])  # attnum; cheaper here than an ORDER BY
+        # Positional: the query selects the fields in CatalogColumn's order.
+        columns[oid] = tuple(CatalogColumn(*r[1:]) for r in group)
+    return columns
 
 
 def _constraint(row: Row, names: dict[int, dict[int, str]]) -> CatalogConstraint:
@@ -521,7 +522,7 @@ def _qualified(schema: str, name: str) -> str:
 
 def _assemble(
     relations: list[Row],
-    columns: list[Row],
+    cols: dict[int, tuple[CatalogColumn, ...]],
     constraints: list[Row],
     indexes: list[Row],
     triggers: list[Row],
@@ -562,10 +563,8 @@ def _assemble(
             if value is not None:
                 acc[i] = (acc[i] or 0) + value
 
-    cols, cons, idxs, trgs = (_grouped(rows) for rows in (columns, constraints, indexes, triggers))
-    for group in cols.values():
-        group.sort(key=lambda r: r[7])  # attnum; cheaper here than an ORDER BY
-    names = {oid: {r[7]: r[1] for r in group} for oid, group in cols.items()}
+    cons, idxs, trgs = (_grouped(rows) for rows in (constraints, indexes, triggers))
+    names = {oid: {c.position: c.name for c in group} for oid, group in cols.items()}
     tables = []
     for row in relations:
         oid, schema, name, relkind, _is_part, _parent, partkey, _bound, comment = row[:9]
@@ -580,7 +579,7 @@ def _assemble(
                 name=name,
                 kind=_KINDS[relkind],
                 comment=comment,
-                columns=tuple(_column(r) for r in cols.get(oid, ())),
+                columns=cols.get(oid, ()),
                 constraints=tuple(_constraint(r, names) for r in cons.get(oid, ())),
                 indexes=tuple(_index(r, names.get(oid, {})) for r in idxs.get(oid, ())),
                 triggers=tuple(
@@ -685,6 +684,7 @@ def read_catalog(
             (namespaces,) = _run(conn, [(_NAMESPACES, {})])
             names = _selected((r[0] for r in namespaces), schemas, exclude_schemas)
             by_schema = {"schemas": names}
+            enforced = "con.conenforced" if conn.info.server_version >= 180000 else "true"
             relations, enums, domains = _run(
                 conn,
                 [
@@ -694,8 +694,7 @@ def read_catalog(
                 ],
             )
             by_rel = {"rels": sorted(_shown_oids(relations))}
-            enforced = "con.conenforced" if conn.info.server_version >= 180000 else "true"
-            columns, constraints, indexes, triggers = _run(
+            column_rows, constraints, indexes, triggers = _run(
                 conn,
                 [
                     (_COLUMNS, by_rel),
@@ -704,6 +703,7 @@ def read_catalog(
                     (_TRIGGERS, by_rel),
                 ],
             )
+            columns = _columns(column_rows)
             conn.rollback()
         except psycopg.Error as exc:
             holders = _lock_holders(conn, names) if exc.sqlstate == "55P03" else ""
