@@ -1,8 +1,9 @@
 """Read the live schema from PostgreSQL's catalog, safely enough for production.
 
-One short READ ONLY transaction, three round trips (pipelined queries), set
-based queries that join ``pg_description`` directly: on 1,000 tables of 20
-columns this is several times faster than ``pg_dump -s``.
+One short READ ONLY transaction of four round trips (settings; schemas;
+relations, enums and domains; columns, constraints, indexes and triggers),
+pipelined where libpq allows, with set-based queries that join
+``pg_description`` directly rather than calling ``col_description()`` per row.
 
 Safety. The transaction is ``READ ONLY``, so nothing can be written, and
 ``statement_timeout`` / ``lock_timeout`` / ``idle_in_transaction_session_timeout``

@@ -255,8 +255,21 @@ def _data_root() -> str:
     return shm if roomy and os.access(shm, os.W_OK | os.X_OK) else tempfile.gettempdir()
 
 
+_runs_as_cache: dict[tuple[Path, tuple[int, int]], bool] = {}
+
+
 def _runs_as(ids: tuple[int, int], bin_dir: Path) -> bool:
-    """Whether the unprivileged user can execute the binaries and load their libraries."""
+    """Whether the unprivileged user can execute the binaries and load their libraries.
+
+    Asked by running them, which also covers libraries found through RPATH.
+    """
+    key = (bin_dir, ids)
+    if key not in _runs_as_cache:
+        _runs_as_cache[key] = _try_as(ids, bin_dir)
+    return _runs_as_cache[key]
+
+
+def _try_as(ids: tuple[int, int], bin_dir: Path) -> bool:
     for name in ("initdb", "postgres"):
         try:
             result = subprocess.run(
