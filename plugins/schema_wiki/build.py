@@ -37,7 +37,9 @@ def build_wiki(
     """Join migrations, ADRs and the catalog. Findings about references are added to the wiki."""
     history = replay(migrations)
     stated = header_dates(migrations, history)
-    wiki = Wiki(tables=[], migrations=list(migrations), adrs=list(adrs), today=today)
+    wiki = Wiki(
+        tables=[], migrations=list(migrations), adrs=list(adrs), today=today, catalog=catalog
+    )
     for ct in catalog.tables:
         wiki.tables.append(_table(ct, history.table(ct.schema, ct.name), stated))
     wiki.dropped_tables = [_dropped_table(t) for t in history.dropped_tables]

@@ -1,0 +1,146 @@
+"""The words of one SQL statement, for rules that need more than `Statement.changes`.
+
+The statement analysis says *what* a statement changed; rules about how
+safely it does so also need *how* it was written: ``CONCURRENTLY``, ``NOT
+VALID``, ``USING INDEX``, the kind of a constraint. Words come from sqlglot's
+tokenizer, so text inside strings, quoted identifiers and comments never
+counts as a keyword.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlglot import TokenType
+
+from ..sources.dialect import SchemaWikiPostgres
+
+_DIALECT = SchemaWikiPostgres()
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+@dataclass(frozen=True)
+class Word:
+    """One token: ``upper`` for keyword tests, ``name`` as PostgreSQL folds an identifier."""
+
+    upper: str
+    name: str
+    #: Parenthesis depth: 0 at the statement's top level.
+    depth: int
+    #: 'word', 'string', 'punct'
+    kind: str = "word"
+
+
+def words(sql: str) -> list[Word]:
+    """The tokens of ``sql``; empty when sqlglot cannot tokenize it."""
+    try:
+        tokens = _DIALECT.tokenize(sql)
+    except Exception:  # a rule must never fail on text the parser rejects
+        return []
+    out: list[Word] = []
+    depth = 0
+    for tok in tokens:
+        kind = tok.token_type
+        if kind == TokenType.R_PAREN:
+            depth = max(depth - 1, 0)
+        if kind == TokenType.STRING:
+            out.append(Word("", tok.text, depth, "string"))
+        elif kind == TokenType.IDENTIFIER:
+            out.append(Word(tok.text.upper(), tok.text, depth))
+        elif kind in (TokenType.L_PAREN, TokenType.R_PAREN, TokenType.COMMA, TokenType.DOT):
+            out.append(Word(tok.text, tok.text, depth, "punct"))
+        else:
+            out.append(Word(tok.text.upper(), tok.text.translate(_ASCII_LOWER), depth))
+        if kind == TokenType.L_PAREN:
+            depth += 1
+    return out
+
+
+def has_sequence(ws: Sequence[Word], *sequence: str, top_level: bool = False) -> bool:
+    """True when the upper-case words ``sequence`` appear in a row."""
+    n = len(sequence)
+    for i in range(len(ws) - n + 1):
+        if top_level and ws[i].depth != 0:
+            continue
+        if all(ws[i + k].upper == sequence[k] for k in range(n)):
+            return True
+    return False
+
+
+def clauses(ws: Sequence[Word]) -> list[list[Word]]:
+    """The comma-separated actions of ``ALTER TABLE name action, action``.
+
+    Empty for any other statement.
+    """
+    i = _after_table_name(ws)
+    if i is None:
+        return []
+    out: list[list[Word]] = [[]]
+    for w in ws[i:]:
+        if w.kind == "punct" and w.upper == "," and w.depth == 0:
+            out.append([])
+        else:
+            out[-1].append(w)
+    return [c for c in out if c]
+
+
+def altered_table(ws: Sequence[Word]) -> str | None:
+    """The unqualified table name of an ``ALTER TABLE`` statement."""
+    i = _after_table_name(ws)
+    return ws[i - 1].name if i is not None else None
+
+
+def _after_table_name(ws: Sequence[Word]) -> int | None:
+    if len(ws) < 3 or ws[0].upper != "ALTER" or ws[1].upper != "TABLE":
+        return None
+    i = 2
+    if has_sequence(ws[i : i + 2], "IF", "EXISTS"):
+        i += 2
+    if i < len(ws) and ws[i].upper == "ONLY":
+        i += 1
+    # name, or schema . name
+    i += 1
+    while i + 1 < len(ws) and ws[i].upper == ".":
+        i += 2
+    return i if i <= len(ws) else None
+
+
+def not_null_columns(ws: Sequence[Word]) -> set[str]:
+    """Columns a CHECK expression tests with ``column IS NOT NULL``."""
+    out: set[str] = set()
+    for i in range(1, len(ws) - 2):
+        is_not_null = (ws[i].upper, ws[i + 1].upper, ws[i + 2].upper) == ("IS", "NOT", "NULL")
+        if is_not_null and ws[i - 1].kind == "word":
+            out.add(ws[i - 1].name)
+    return out
+
+
+def constraint_name(ws: Sequence[Word]) -> str | None:
+    """The name after ``CONSTRAINT`` in an ``ADD CONSTRAINT name ...`` clause."""
+    for i, w in enumerate(ws[:-1]):
+        if w.upper == "CONSTRAINT" and w.depth == 0:
+            return ws[i + 1].name
+    return None
+
+
+#: Keywords that start a table constraint, and the kind they name.
+CONSTRAINT_KINDS = {
+    "CHECK": "check",
+    "FOREIGN": "foreign key",
+    "UNIQUE": "unique",
+    "PRIMARY": "primary key",
+    "EXCLUDE": "exclusion",
+}
+
+
+def constraint_kind(ws: Sequence[Word]) -> str | None:
+    """The kind of the constraint an ``ADD [CONSTRAINT name] ...`` clause adds, or None."""
+    if not ws or ws[0].upper != "ADD":
+        return None
+    i = 1
+    if i < len(ws) and ws[i].upper == "CONSTRAINT":
+        i += 2
+    if i < len(ws):
+        return CONSTRAINT_KINDS.get(ws[i].upper)
+    return None
