@@ -237,6 +237,16 @@ SELECT pg_catalog.set_config('statement_timeout', %(statement_timeout)s, true),
        pg_catalog.set_config('idle_in_transaction_session_timeout', %(idle_timeout)s, true)
 """
 
+# Catalogs often have no statistics (a new database, autovacuum off), and the
+# planner may then join pg_description or pg_attrdef with a nested loop that
+# scans them once per column: 97 ms instead of 14 ms on 100 tables, 375 ms
+# instead of 196 ms on 1,000 (measured). The column, constraint, index and
+# trigger queries read whole catalogs, for which hash joins are right; the
+# relations query keeps nested loops for its per-table subqueries.
+_HASH_JOINS = """
+SELECT pg_catalog.set_config('enable_nestloop', 'off', true)
+"""
+
 _NAMESPACES = """
 SELECT n.nspname FROM pg_catalog.pg_namespace n ORDER BY n.nspname
 """
@@ -695,9 +705,10 @@ def read_catalog(
                 ],
             )
             by_rel = {"rels": sorted(_shown_oids(relations))}
-            column_rows, constraints, indexes, triggers = _run(
+            _, column_rows, constraints, indexes, triggers = _run(
                 conn,
                 [
+                    (_HASH_JOINS, {}),
                     (_COLUMNS, by_rel),
                     (_CONSTRAINTS.format(enforced=enforced), by_rel),
                     (_INDEXES, by_rel),
