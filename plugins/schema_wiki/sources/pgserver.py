@@ -11,8 +11,10 @@ server runs as the unprivileged ``nobody`` user; if the binaries are not
 reachable by that user (a virtual environment under ``/root``), they are
 copied once into a cache directory under the system temp directory.
 
-Whatever happens (normal exit, an exception, Ctrl-C, SIGTERM, interpreter
-exit), the server is stopped and its directories are removed.
+Whatever happens (normal exit, an exception, Ctrl-C, SIGTERM or SIGHUP,
+interpreter exit), the server is stopped and its directories are removed; if
+the process is killed outright (SIGKILL, OOM killer), a small shell watchdog
+does it.
 """
 
 from __future__ import annotations
@@ -362,7 +364,9 @@ def _accessible_copy(bin_dir: Path, version_text: str) -> Path:
 # --- the registry: stop everything whatever happens ------------------------------
 
 _live: dict[int, ThrowawayPostgres] = {}
-_live_lock = threading.Lock()
+# Reentrant: the signal handler runs in the main thread, possibly while that
+# thread holds the lock.
+_live_lock = threading.RLock()
 _atexit_installed = False
 _signals_installed = False
 _HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
@@ -632,10 +636,11 @@ class ThrowawayPostgres:
         ]
         if self._password is not None:
             pwfile = self.socket_dir / "pwfile"
-            pwfile.write_text(self._password + "\n")
+            fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(self._password + "\n")
             if self.run_as is not None:
                 os.chown(pwfile, *self.run_as)
-            pwfile.chmod(0o600)
             command += ["--auth=scram-sha-256", f"--pwfile={pwfile}"]
         else:
             command += ["--auth=trust"]
