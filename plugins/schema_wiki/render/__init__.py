@@ -15,7 +15,7 @@ file can never become markup.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +38,10 @@ class RenderOptions:
     linenums: bool = False
     #: The migrations directory relative to the project root, for re-pointing links.
     migrations_dir: str = "migrations"
+    #: Foreign-key hops a table's ER diagram reaches; 0 leaves the diagram out.
+    erd_depth: int = 1
+    #: Days before a drop date when a column's badge turns from deprecated to expiring.
+    warn_days: int = 30
 
 
 def _finalize(value: object) -> object:
@@ -46,6 +50,12 @@ def _finalize(value: object) -> object:
     if isinstance(value, Markup):
         return value
     return escape.md(value)
+
+
+def join_links(items: Iterable[object], separator: str = ", ") -> Markup:
+    """Join links (or text, which is escaped) with ``separator``; Jinja's ``join`` would
+    return a plain string that the environment then escapes."""
+    return Markup(escape.md(separator)).join(escape.md(item) for item in items)
 
 
 def environment(templates_dir: Path | None = None) -> jinja2.Environment:
@@ -71,6 +81,8 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
         "block": escape.block,
         "code": escape.code,
         "first_line": escape.first_line,
+        "summary": escape.summary,
+        "join_links": join_links,
         # The team's own Markdown documents (a migration's README, PLAN,
         # ROLLBACK) are pages like any in docs/, so they render as Markdown.
         "trusted": Markup,
@@ -85,12 +97,17 @@ def render_pages(wiki: Wiki, options: RenderOptions | None = None) -> dict[str, 
     env = environment(options.templates_dir)
     pages: dict[str, str] = {}
     for ctx in page_contexts(
-        wiki, linenums=options.linenums, migrations_dir=options.migrations_dir
+        wiki,
+        linenums=options.linenums,
+        migrations_dir=options.migrations_dir,
+        erd_depth=options.erd_depth,
+        warn_days=options.warn_days,
     ):
         pages[ctx.path] = render_one(env, ctx)
     return pages
 
 
 def render_one(env: jinja2.Environment, ctx: PageContext) -> str:
+    """Render one page context with its template."""
     template = env.get_template(ctx.template)
     return template.render(**ctx.values)

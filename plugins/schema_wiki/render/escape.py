@@ -9,6 +9,8 @@ text literal whatever Markdown extensions a site enables.
 
 from __future__ import annotations
 
+import re
+
 from markupsafe import Markup
 
 _SPECIAL = "\\`*_{}[]()#+-.!|<>&\"'~^=:$%@"
@@ -66,6 +68,26 @@ def first_line(value: object) -> str:
         if line.strip():
             return line.strip()
     return ""
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+
+
+def summary(value: object, limit: int = 160) -> str:
+    """The first sentence of a text with its line breaks folded, at most ``limit`` characters.
+
+    For a migration's multi-line Context where a table cell has room for one line.
+    """
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    end = _SENTENCE_END.search(text)
+    if end is not None:
+        text = text[: end.start()]
+    if len(text) > limit:
+        cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+        text = cut + "\u2026"
+    return text
 
 
 def code(value: object) -> Markup:

@@ -18,6 +18,10 @@ SCHEMA_INDEX = "schema/index.md"
 MIGRATIONS_INDEX = "migrations/index.md"
 ADRS_INDEX = "adrs/index.md"
 HEALTH = "schema/health.md"
+#: Every table and view by name, letter by letter.
+TABLES_AZ = "schema/a-z.md"
+#: Dropped tables and columns: when, by which migration, and why.
+DROPPED = "schema/dropped.md"
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 

@@ -25,6 +25,8 @@ from ..model import (
 )
 from ..sources.adrs import split_ref
 from . import escape, paths
+from .drift_pages import drift_pages
+from .erd import ForeignKey, Relations, er_diagram
 from .reports import coverage, report_pages
 
 STATUS_KINDS = {
@@ -43,17 +45,46 @@ class PageContext:
     values: dict[str, object] = field(default_factory=dict)
 
 
-def badge(kind: str, text: str) -> Markup:
-    """A small label; ``kind`` selects its colour in the bundled stylesheet."""
+def badge(kind: str, text: str, title: str | None = None) -> Markup:
+    """A small label; ``kind`` selects its colour in the bundled stylesheet.
+
+    ``title`` becomes the tooltip (``PK`` -> "primary key").
+    """
+    if title:
+        return Markup('<span class="sw-badge sw-badge--{}" title="{}">{}</span>').format(
+            kind, title, text
+        )
     return Markup('<span class="sw-badge sw-badge--{}">{}</span>').format(kind, text)
 
 
 class Links:
-    """Link helpers bound to one page, so every link is relative to it."""
+    """Link helpers bound to one page, so every link is relative to it.
 
-    def __init__(self, wiki: Wiki, page: str) -> None:
+    ``migrations`` and ``adrs`` are lookups by id that `page_contexts` builds
+    once per wiki; without them the helpers search the wiki's lists.
+    """
+
+    def __init__(
+        self,
+        wiki: Wiki,
+        page: str,
+        migrations: dict[str, Migration] | None = None,
+        adrs: dict[str, Adr] | None = None,
+    ) -> None:
         self.wiki = wiki
         self.page = page
+        self.migration_index = migrations
+        self.adr_index = adrs
+
+    def _migration(self, migration_id: str) -> Migration | None:
+        if self.migration_index is not None:
+            return self.migration_index.get(migration_id)
+        return self.wiki.migration(migration_id)
+
+    def _adr(self, adr_id: str) -> Adr | None:
+        if self.adr_index is not None:
+            return self.adr_index.get(adr_id)
+        return self.wiki.adr(adr_id)
 
     def url(self, to_page: str, anchor: str | None = None) -> Markup:
         # Page paths come from `paths.slug`, which keeps only characters safe in a link.
@@ -71,17 +102,30 @@ class Links:
         anchor = paths.column_anchor(name)
         return Markup(f"[{label}]({self.url(target, anchor)})")
 
-    def migration(self, migration_id: str | None, *, title: bool = False) -> Markup:
+    def migration(
+        self, migration_id: str | None, *, title: bool = False, dated: bool = False
+    ) -> Markup:
+        """A link to a migration's page, labelled by its id, its title, or ``date · title``."""
         if not migration_id:
             return Markup("")
-        m = self.wiki.migration(migration_id)
+        m = self._migration(migration_id)
         if m is None:
             return escape.code(migration_id)
-        label = escape.md(m.title) if title else escape.code(m.id)
+        if dated:
+            when = m.date.isoformat() if m.date else "undated"
+            label = Markup("{} · {}").format(when, escape.md(m.title))
+        elif title:
+            label = escape.md(m.title)
+        else:
+            label = escape.code(m.id)
         return Markup(f"[{label}]({self.url(paths.migration_page(m.id))})")
 
+    def columns(self, table: Table, names: tuple[str, ...] | list[str]) -> Markup:
+        """Links to several columns of one table, qualified by the table's name."""
+        return Markup(", ").join(self.column(table, n, qualified=True) for n in names)
+
     def adr(self, adr_id: str, *, short: bool = False) -> Markup:
-        a = self.wiki.adr(adr_id)
+        a = self._adr(adr_id)
         if a is None:
             return escape.code(adr_id)
         label = adr_label(a) if short else f"{adr_label(a)}: {a.title}"
@@ -111,20 +155,99 @@ def findings_for(wiki: Wiki, prefix: str) -> list[Finding]:
     return [f for f in wiki.findings if f.target == prefix or f.target.startswith(prefix + ".")]
 
 
-def column_badges(wiki: Wiki, table: Table, column: Column) -> Markup:
+#: Key badges: (kind in `column_keys`, label, tooltip).
+_KEY_BADGES = (
+    ("pk", "PK", "primary key"),
+    ("fk", "FK", "foreign key"),
+    ("unique", "unique", "unique on its own"),
+    ("indexed", "indexed", "first key column of an index"),
+)
+_DEPRECATED = re.compile(r"\bdeprecated\b", re.IGNORECASE)
+
+
+def column_keys(table: Table) -> dict[str, set[str]]:
+    """Per column: ``pk``, ``fk``, ``unique`` (alone) and ``indexed`` (leads an index).
+
+    ``indexed`` is left out where ``pk`` or ``unique`` already imply an index.
+    """
+    keys: dict[str, set[str]] = {}
+    for con in table.constraints:
+        if con.kind == "primary key":
+            for name in con.columns:
+                keys.setdefault(name, set()).add("pk")
+        elif con.kind == "foreign key":
+            for name in con.columns:
+                keys.setdefault(name, set()).add("fk")
+        elif con.kind == "unique" and len(con.columns) == 1:
+            keys.setdefault(con.columns[0], set()).add("unique")
+    for index in table.indexes:
+        if not index.columns or not index.valid:
+            continue
+        lead = index.columns[0]
+        if index.unique and not index.primary and len(index.columns) == 1 and not index.predicate:
+            keys.setdefault(lead, set()).add("unique")
+        elif not index.primary:
+            keys.setdefault(lead, set()).add("indexed")
+    for marks in keys.values():
+        if "pk" in marks or "unique" in marks:
+            marks.discard("indexed")
+    return keys
+
+
+def column_badges(
+    wiki: Wiki,
+    table: Table,
+    column: Column,
+    keys: dict[str, set[str]] | None = None,
+    *,
+    warn_days: int = 30,
+) -> Markup:
+    """The badges of a column: keys, then its life cycle, then documentation.
+
+    ``expired`` after its drop date, ``expiring`` within ``warn_days`` of it,
+    ``deprecated`` with a later drop date or a comment that says so.
+    """
     out: list[Markup] = []
     if column.dropped:
         out.append(badge("muted", "dropped"))
+    marks = (keys if keys is not None else column_keys(table)).get(column.name, set())
+    for kind, label, title in _KEY_BADGES:
+        if kind in marks and not column.dropped:
+            out.append(badge("key", label, title))
+    deprecated = bool(_DEPRECATED.search(column.comment or ""))
     if column.drop_after is not None and not column.dropped:
-        if column.drop_after.date < wiki.today:
-            out.append(badge("error", "expired"))
-        elif (column.drop_after.date - wiki.today).days <= 30:
-            out.append(badge("warn", "expiring"))
+        days = (column.drop_after.date - wiki.today).days
+        when = column.drop_after.date.isoformat()
+        if days < 0:
+            out.append(badge("error", "expired", f"could be dropped after {when}"))
+            deprecated = False
+        elif days <= warn_days:
+            out.append(badge("warn", "expiring", f"may be dropped after {when}"))
+            deprecated = False
         else:
-            out.append(badge("warn", "deprecated"))
+            deprecated = True
+    if deprecated and not column.dropped:
+        out.append(badge("warn", "deprecated"))
     if not column.dropped and not (column.comment or "").strip():
         out.append(badge("muted", "undocumented"))
     return Markup(" ").join(out)
+
+
+def format_count(value: int | None) -> str:
+    """``12345`` -> ``12,345``; None (unknown) -> an empty string."""
+    return "" if value is None else f"{value:,}"
+
+
+def format_bytes(value: int | None) -> str:
+    """A size in bytes for people: ``8192`` -> ``8 kB``."""
+    if value is None:
+        return ""
+    size = float(value)
+    for unit in ("bytes", "kB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "bytes" or size >= 10 else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{value} bytes"  # pragma: no cover - the loop always returns
 
 
 def event_text(links: Links, table: Table, event: Event) -> Markup:
@@ -167,9 +290,9 @@ def event_text(links: Links, table: Table, event: Event) -> Markup:
         and event.detail
     ):
         parts.append(escape.code(event.detail))
-    parts.append(Markup("by {}").format(links.migration(event.migration_id)))
+    parts.append(Markup("· {}").format(links.migration(event.migration_id, title=True)))
     when = event.date.isoformat() if event.date else "undated"
-    return Markup("{}: {}").format(when, Markup(" ").join(parts))
+    return Markup('<span class="sw-when">{}</span> {}').format(when, Markup(" ").join(parts))
 
 
 def _migration_meta(m: Migration | None) -> dict[str, str]:
@@ -179,7 +302,7 @@ def _migration_meta(m: Migration | None) -> dict[str, str]:
         "date": m.date.isoformat() if m.date else "",
         "author": m.header.text("author") or "",
         "ticket": m.header.text("ticket") or "",
-        "context": escape.first_line(m.header.text("context")),
+        "context": escape.summary(m.header.text("context")),
     }
 
 
@@ -272,17 +395,141 @@ def demote_headings(text: str, by: int = 2) -> str:
 # --- pages ----------------------------------------------------------------------------
 
 
+def table_values(
+    wiki: Wiki,
+    table: Table,
+    links: Links,
+    relations: Relations,
+    *,
+    erd_depth: int = 1,
+    warn_days: int = 30,
+) -> dict[str, object]:
+    """What ``table.md.j2`` receives besides the values every page gets.
+
+    ``rows`` holds one entry per column (current, then dropped) with its
+    anchor, badges, introducing migration, history, ADRs and the foreign keys
+    it takes part in; ``references`` / ``referenced_by`` are the table's
+    foreign keys both ways; ``diagram`` is the Mermaid ER diagram (or None).
+    """
+    migrations = links.migration_index or {m.id: m for m in wiki.migrations}
+    adrs = links.adr_index or {a.id: a for a in wiki.adrs}
+    keys = column_keys(table)
+    outgoing = [] if table.dropped else relations.references(table)
+    incoming = [] if table.dropped else relations.referenced_by(table)
+    rows = []
+    for column in [*table.columns, *table.dropped_columns]:
+        intro = migrations.get(column.introduced_by or "")
+        refs_out = [fk for fk in outgoing if column.name in fk.columns]
+        refs_in = [fk for fk in incoming if column.name in fk.ref_columns]
+        rows.append(
+            {
+                "column": column,
+                # Safe: column_anchor keeps only [a-z0-9_-].
+                "anchor": Markup(paths.column_anchor(column.name)),
+                "badges": column_badges(wiki, table, column, keys, warn_days=warn_days),
+                "introduced": _migration_meta(intro),
+                "history": [event_text(links, table, e) for e in column.history],
+                "adrs": [adrs[a] for a in column.adrs if a in adrs],
+                "references": Markup(", ").join(
+                    _fk_target(links, fk, column.name) for fk in refs_out
+                ),
+                "referenced_by": Markup(", ").join(
+                    _fk_source(links, fk, column.name) for fk in refs_in
+                ),
+            }
+        )
+    diagram = None if table.dropped else er_diagram(relations, table, erd_depth)
+    return {
+        "table": table,
+        "rows": rows,
+        "introduced": _migration_meta(migrations.get(table.introduced_by or "")),
+        "table_history": [event_text(links, table, e) for e in table.history],
+        "adrs": [adrs[a] for a in table.adrs if a in adrs],
+        "findings": findings_for(wiki, table.qualified),
+        "references": [_fk_row(links, fk, fk.target) for fk in outgoing],
+        "referenced_by": [_fk_row(links, fk, fk.source) for fk in incoming],
+        "diagram": diagram,
+        "mermaid": escape.fenced(diagram.source, "mermaid") if diagram else None,
+        "erd_depth": erd_depth,
+        "rows_estimate": format_count(table.row_estimate),
+        "size": format_bytes(table.total_bytes),
+        "fenced": escape.fenced,
+        "format_bytes": format_bytes,
+    }
+
+
+def _fk_target(links: Links, fk: ForeignKey, column: str) -> Markup:
+    """The referenced column that ``column`` of a foreign key points at."""
+    if fk.target is None:
+        name = f"{fk.constraint.ref_schema}.{fk.constraint.ref_table}"
+        return escape.code(name)
+    position = fk.columns.index(column)
+    ref = fk.ref_columns[position] if position < len(fk.ref_columns) else None
+    return links.column(fk.target, ref, qualified=True) if ref else links.table(fk.target)
+
+
+def _fk_source(links: Links, fk: ForeignKey, column: str) -> Markup:
+    """The referencing column of a foreign key that points at ``column``."""
+    position = fk.ref_columns.index(column)
+    src = fk.columns[position] if position < len(fk.columns) else None
+    return links.column(fk.source, src, qualified=True) if src else links.table(fk.source)
+
+
+def _fk_row(links: Links, fk: ForeignKey, other: Table | None) -> dict[str, object]:
+    con = fk.constraint
+    target: Markup
+    if fk.target is None:
+        target = escape.code(f"{con.ref_schema}.{con.ref_table}")
+    else:
+        target = links.columns(fk.target, fk.ref_columns) if fk.ref_columns else Markup("")
+    return {
+        "name": con.name,
+        "source": links.columns(fk.source, fk.columns),
+        "target": target,
+        "other": links.table(other) if other is not None else escape.code(con.ref_table or ""),
+        "definition": con.definition,
+        "actions": fk_actions(con.definition),
+        "validated": con.validated,
+    }
+
+
+_FK_TAIL = re.compile(r"\bREFERENCES\s+(?:\"[^\"]*\"|[^\s(])+\s*\([^)]*\)\s*(.*)$", re.DOTALL)
+
+
+def fk_actions(definition: str) -> str:
+    """What follows the referenced columns in a foreign key's definition.
+
+    ``FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE`` ->
+    ``ON DELETE CASCADE`` (also MATCH FULL, DEFERRABLE, NOT VALID).
+    """
+    m = _FK_TAIL.search(definition)
+    tail = " ".join(m.group(1).split()) if m else ""
+    return tail.removesuffix("NOT VALID").strip()
+
+
 def page_contexts(
-    wiki: Wiki, *, linenums: bool = False, migrations_dir: str = "migrations"
+    wiki: Wiki,
+    *,
+    linenums: bool = False,
+    migrations_dir: str = "migrations",
+    erd_depth: int = 1,
+    warn_days: int = 30,
 ) -> Iterator[PageContext]:
-    """One context per generated page."""
+    """One context per generated page.
+
+    ``erd_depth`` is how many foreign-key hops a table's ER diagram reaches
+    (0: no diagram); ``warn_days`` how close a drop date makes a column
+    ``expiring`` rather than ``deprecated``.
+    """
     migrations = {m.id: m for m in wiki.migrations}
     adrs = {a.id: a for a in wiki.adrs}
+
+    relations = Relations.of(wiki)
 
     def common(page: str) -> dict[str, object]:
         return {
             "wiki": wiki,
-            "L": Links(wiki, page),
+            "L": Links(wiki, page, migrations, adrs),
             "badge": badge,
             "status_badge": status_badge,
             "adr_label": adr_label,
@@ -292,48 +539,29 @@ def page_contexts(
 
     for table in [*wiki.tables, *wiki.dropped_tables]:
         page = paths.table_page(table.schema, table.name, dropped=table.dropped)
-        links = Links(wiki, page)
-        rows = []
-        for column in [*table.columns, *table.dropped_columns]:
-            intro = migrations.get(column.introduced_by or "")
-            rows.append(
-                {
-                    "column": column,
-                    # Safe: column_anchor keeps only [a-z0-9_-].
-                    "anchor": Markup(paths.column_anchor(column.name)),
-                    "badges": column_badges(wiki, table, column),
-                    "introduced": _migration_meta(intro),
-                    "history": [event_text(links, table, e) for e in column.history],
-                    "adrs": [adrs[a] for a in column.adrs if a in adrs],
-                }
-            )
         values = common(page)
+        links = Links(wiki, page, migrations, adrs)
         values.update(
-            table=table,
-            rows=rows,
-            introduced=_migration_meta(migrations.get(table.introduced_by or "")),
-            table_history=[event_text(links, table, e) for e in table.history],
-            adrs=[adrs[a] for a in table.adrs if a in adrs],
-            findings=findings_for(wiki, table.qualified),
+            table_values(wiki, table, links, relations, erd_depth=erd_depth, warn_days=warn_days)
         )
         yield PageContext(page, "table.md.j2", values)
 
+    by_path = _findings_by_path(wiki.findings)
+    by_target: dict[str, list[Finding]] = {}
+    for f in wiki.findings:
+        by_target.setdefault(f.target, []).append(f)
+
     for migration in wiki.migrations:
         page = paths.migration_page(migration.id)
-        links = Links(wiki, page)
+        links = Links(wiki, page, migrations, adrs)
         here = {f"{migration.path}/{name}": document_anchor(name) for name in migration.documents}
         touched = []
-        for schema, tname, cname in wiki.touched.get(migration.id, []):
-            owner: Table | None = wiki.table(schema, tname)
-            if owner is None:
-                owner = next(
-                    (t for t in wiki.dropped_tables if t.schema == schema and t.name == tname), None
-                )
-            if owner is None:
-                continue
-            touched.append(
-                links.column(owner, cname, qualified=True) if cname else links.table(owner)
-            )
+        grouped = _touched_tables(wiki, relations, migration.id)
+        for owner, columns in grouped:
+            touched.append((links.table(owner), [links.column(owner, c) for c in columns]))
+        found = list(by_target.get(migration.id, []))
+        for path in {migration.path, *(f.path for f in migration.files)}:
+            found.extend(f for f in by_path.get(path, []) if f not in found)
         values = common(page)
         values.update(
             migration=migration,
@@ -353,12 +581,7 @@ def page_contexts(
             ],
             linenums=linenums,
             fenced=escape.fenced,
-            findings=[
-                f
-                for f in wiki.findings
-                if f.target == migration.id
-                or (f.location is not None and f.location.path.startswith(migration.path))
-            ],
+            findings=found,
             fields=[
                 (f.key, f.value)
                 for f in migration.header.fields.values()
@@ -372,14 +595,34 @@ def page_contexts(
     yield from adr_pages(wiki, common, migrations_dir)
 
     values = common(paths.SCHEMA_INDEX)
-    values.update(groups=_schema_groups(wiki), coverage=coverage(wiki))
+    values.update(
+        groups=_schema_groups(wiki),
+        coverage=coverage(wiki),
+        format_count=format_count,
+        format_bytes=format_bytes,
+        dropped_columns=sum(len(t.dropped_columns) for t in wiki.tables),
+    )
     yield PageContext(paths.SCHEMA_INDEX, "schema_index.md.j2", values)
 
+    values = common(paths.TABLES_AZ)
+    values.update(letters=_letters(wiki.tables))
+    yield PageContext(paths.TABLES_AZ, "tables_az.md.j2", values)
+
+    values = common(paths.DROPPED)
+    links = Links(wiki, paths.DROPPED, migrations, adrs)
+    values.update(
+        dropped_tables=_dropped_tables(wiki, links, migrations),
+        dropped_columns=_dropped_columns(wiki, links, migrations),
+    )
+    yield PageContext(paths.DROPPED, "dropped.md.j2", values)
+
     values = common(paths.MIGRATIONS_INDEX)
-    values.update(months=_months(wiki.migrations))
+    links = Links(wiki, paths.MIGRATIONS_INDEX, migrations, adrs)
+    values.update(months=_months(wiki, relations, links))
     yield PageContext(paths.MIGRATIONS_INDEX, "migrations_index.md.j2", values)
 
     yield from report_pages(wiki, common)
+    yield from drift_pages(wiki, common)
 
 
 def _schema_groups(wiki: Wiki) -> list[tuple[str, list[dict[str, object]]]]:
@@ -402,18 +645,137 @@ def _schema_groups(wiki: Wiki) -> list[tuple[str, list[dict[str, object]]]]:
     return groups
 
 
-def _months(migrations: list[Migration]) -> list[tuple[str, list[Migration]]]:
-    def month(m: Migration) -> str:
-        return m.date.strftime("%Y-%m") if m.date else "undated"
-
-    out: list[tuple[str, list[Migration]]] = []
-    for m in migrations:
-        key = month(m)
-        if out and out[-1][0] == key:
-            out[-1][1].append(m)
-        else:
-            out.append((key, [m]))
+def _findings_by_path(findings: list[Finding]) -> dict[str, list[Finding]]:
+    """Findings by the file they point at, and by each directory above it."""
+    out: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.location is None:
+            continue
+        path = f.location.path
+        while path:
+            out.setdefault(path, []).append(f)
+            path = posixpath.dirname(path)
     return out
+
+
+def _owner(wiki: Wiki, relations: Relations, schema: str, name: str) -> Table | None:
+    """The current table, else the dropped one, of that name."""
+    table = relations.tables.get((schema, name))
+    if table is None:
+        table = next(
+            (t for t in wiki.dropped_tables if t.schema == schema and t.name == name), None
+        )
+    return table
+
+
+def _touched_tables(
+    wiki: Wiki, relations: Relations, migration_id: str
+) -> list[tuple[Table, list[str]]]:
+    """The tables a migration touched, each with the columns it touched, in order."""
+    out: dict[tuple[str, str], tuple[Table, list[str]]] = {}
+    for schema, tname, cname in wiki.touched.get(migration_id, []):
+        owner = _owner(wiki, relations, schema, tname)
+        if owner is None:
+            continue
+        entry = out.setdefault((schema, tname), (owner, []))
+        if cname and cname not in entry[1]:
+            entry[1].append(cname)
+    return list(out.values())
+
+
+#: How many tables a migration's line in the timeline names before "and N more".
+TIMELINE_TABLES = 4
+
+
+def _months(wiki: Wiki, relations: Relations, links: Links) -> list[dict[str, object]]:
+    """The migration log by month, newest first, each migration with who, why and what."""
+    out: list[dict[str, object]] = []
+    for m in reversed(wiki.migrations):
+        key = m.date.strftime("%Y-%m") if m.date else "undated"
+        if not out or out[-1]["key"] != key:
+            title = m.date.strftime("%B %Y") if m.date else "Undated"
+            out.append({"key": key, "title": title, "anchor": Markup(key), "items": []})
+        tables = [t for t, _ in _touched_tables(wiki, relations, m.id)]
+        items = out[-1]["items"]
+        assert isinstance(items, list)
+        items.append(
+            {
+                "migration": m,
+                "author": m.header.text("author") or "",
+                "ticket": m.header.text("ticket") or "",
+                "why": escape.summary(m.header.text("context")),
+                "tables": [links.table(t) for t in tables[:TIMELINE_TABLES]],
+                "more": max(0, len(tables) - TIMELINE_TABLES),
+            }
+        )
+    return out
+
+
+def _letters(tables: list[Table]) -> list[tuple[str, Markup, list[Table]]]:
+    """(letter, anchor, tables) for the A-Z index; names not starting with a letter go under #."""
+
+    def letter(t: Table) -> str:
+        first = t.name[:1].upper()
+        return first if first.isalpha() else "#"
+
+    ordered = sorted(tables, key=lambda t: (letter(t) != "#", t.name.lower(), t.schema))
+    out: list[tuple[str, Markup, list[Table]]] = []
+    for key, group in groupby(ordered, key=letter):
+        if key == "#":
+            anchor = "letter-other"
+        elif key.isascii():
+            anchor = f"letter-{key.lower()}"
+        else:
+            anchor = f"letter-u{ord(key):x}"
+        out.append((key, Markup(anchor), list(group)))
+    return out
+
+
+def _drop_event(events: list[Event], *actions: Action) -> Event | None:
+    for event in reversed(events):
+        if event.action in actions:
+            return event
+    return None
+
+
+def _why(migrations: dict[str, Migration], event: Event | None) -> dict[str, object]:
+    m = migrations.get(event.migration_id) if event else None
+    return {
+        "date": event.date.isoformat() if event and event.date else "",
+        "migration": event.migration_id if event else None,
+        "author": (m.header.text("author") or "") if m else "",
+        "why": escape.summary(m.header.text("context")) if m else "",
+    }
+
+
+def _dropped_tables(
+    wiki: Wiki, links: Links, migrations: dict[str, Migration]
+) -> list[dict[str, object]]:
+    """Dropped tables with the migration that dropped them, newest first."""
+    rows = []
+    for t in wiki.dropped_tables:
+        event = _drop_event(t.history, Action.DROP_TABLE)
+        rows.append({"link": links.table(t, f"{t.schema}.{t.name}"), **_why(migrations, event)})
+    return sorted(rows, key=lambda r: str(r["date"]), reverse=True)
+
+
+def _dropped_columns(
+    wiki: Wiki, links: Links, migrations: dict[str, Migration]
+) -> list[dict[str, object]]:
+    """Columns dropped from tables (current or dropped since), newest first."""
+    rows = []
+    for t in [*wiki.tables, *wiki.dropped_tables]:
+        gone = t.dropped_columns + [c for c in t.columns if c.dropped]
+        for c in gone:
+            event = _drop_event(c.history, Action.DROP_COLUMN)
+            rows.append(
+                {
+                    "link": links.column(t, c, qualified=True),
+                    "type": c.type,
+                    **_why(migrations, event),
+                }
+            )
+    return sorted(rows, key=lambda r: str(r["date"]), reverse=True)
 
 
 __all__ = ["PageContext", "page_contexts"]
