@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
+from .adr_links import link_relations
 from .drop_dates import ALL_COLUMNS, comment_drop_date, header_drop_dates
 from .history import ColumnTrail, History, TableTrail, replay
 from .model import (
@@ -247,13 +248,17 @@ def resolve_ref(wiki: Wiki, ref: SchemaRef) -> tuple[Table | None, str | None, b
 
 
 def _link_adrs(wiki: Wiki) -> None:
+    """Resolve relations between ADRs (`adr_links`), give each table and column the ADRs
+    that name it, and report names that never existed."""
+    wiki.adrs, relation_findings = link_relations(wiki.adrs)
+    wiki.findings.extend(relation_findings)
     known_tables = {t.name for t in [*wiki.tables, *wiki.dropped_tables]}
     for adr in wiki.adrs:
         for ref in adr.refs:
             table, column, _exists = resolve_ref(wiki, ref)
             if table is None:
                 # Backticked text that does not name a known table is just code.
-                if _is_front_matter(adr, ref) or ref.table in known_tables:
+                if ref.explicit or _is_front_matter(adr, ref) or ref.table in known_tables:
                     wiki.findings.append(
                         Finding(
                             "dangling-reference",

@@ -1,15 +1,64 @@
-"""ADR pages: each decision, and the decision log."""
+"""ADR pages: each decision, and the decision log with its status filter and timeline."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from ..build import adr_number, resolve_ref
-from ..model import Adr, Wiki
-from . import paths
+from ..build import resolve_ref
+from ..model import Adr, Finding, Location, RelationKind, Table, Wiki
+from ..sources.adrs import STATUSES, table_page_ref
+from . import escape, paths
 from .views import Links, PageContext, link_markdown
+
+#: Badge colour of each status (`views.STATUS_KINDS` has the same for other pages).
+_STATUS_KINDS = {
+    "accepted": "ok",
+    "proposed": "info",
+    "rejected": "muted",
+    "deprecated": "warn",
+    "superseded": "muted",
+}
+_RELATION_LABELS = {
+    RelationKind.SUPERSEDED_BY: "Superseded by",
+    RelationKind.SUPERSEDES: "Supersedes",
+    RelationKind.AMENDED_BY: "Amended by",
+    RelationKind.AMENDS: "Amends",
+    RelationKind.RELATES_TO: "Relates to",
+}
+_LINK = re.compile(r"(\]\()([^)\s]+)(\))")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """One line of the decision log."""
+
+    adr: Adr
+    status: Markup
+    tables: list[Markup]
+    superseded_by: list[Markup]
+
+
+def adr_status_badge(status: str) -> Markup:
+    """A status badge that the log's filter can select (``sw-adr-status--accepted``)."""
+    kind = _STATUS_KINDS.get(status, "error")
+    css = status if status in STATUSES else "other"
+    return Markup(
+        '<span class="sw-badge sw-badge--{} sw-adr-status sw-adr-status--{}">{}</span>'
+    ).format(kind, css, status)
+
+
+def adr_findings(wiki: Wiki, adr: Adr) -> list[Finding]:
+    """Findings about an ADR: its own, and any located in its file."""
+    return [
+        f
+        for f in wiki.findings
+        if f.target == adr.id or (f.location is not None and f.location.path == adr.path)
+    ]
 
 
 def adr_pages(
@@ -20,89 +69,146 @@ def adr_pages(
         page = paths.adr_page(adr.id)
         links = Links(wiki, page)
         values = common(page)
-        seen: list[str] = []
-        refs = []
+        refs: list[Markup] = []
+        seen: set[str] = set()
         for ref in adr.refs:
             if ref.text not in seen and resolve_ref(wiki, ref)[0] is not None:
-                seen.append(ref.text)
+                seen.add(ref.text)
                 refs.append(links.ref(ref))
-        related = _related_adrs(wiki, adr)
+        body = _repoint_table_links(wiki, adr, links)
         values.update(
             adr=adr,
             refs=refs,
-            body=Markup(link_markdown(wiki, adr.body, adr.path, links, migrations_dir)),
+            body=Markup(link_markdown(wiki, body, adr.path, links, migrations_dir)),
             migrations=wiki.adr_migrations.get(adr.id, []),
-            related=related,
+            related=_relations(adr, links),
+            superseded_by=[
+                links.adr(r.adr_id)
+                for r in adr.relations
+                if r.kind == RelationKind.SUPERSEDED_BY and r.adr_id
+            ],
             people=_people(adr),
-            findings=[f for f in wiki.findings if f.target == adr.id],
+            findings=adr_findings(wiki, adr),
+            adr_status_badge=adr_status_badge,
         )
         yield PageContext(page, "adr.md.j2", values)
 
     values = common(paths.ADRS_INDEX)
-    values.update(adrs=wiki.adrs)
+    links = Links(wiki, paths.ADRS_INDEX)
+    counts = {s: sum(1 for a in wiki.adrs if a.status == s) for s in STATUSES}
+    other = sum(1 for a in wiki.adrs if a.status not in STATUSES)
+    values.update(
+        adrs=wiki.adrs,
+        rows=[_row(wiki, adr, links) for adr in wiki.adrs],
+        counts=[(s, n) for s, n in counts.items() if n] + ([("other", other)] if other else []),
+        timeline=_timeline(wiki, links),
+        adr_status_badge=adr_status_badge,
+    )
     yield PageContext(paths.ADRS_INDEX, "adrs_index.md.j2", values)
 
 
-def _related_adrs(wiki: Wiki, adr: Adr) -> list[tuple[str, str]]:
-    """(relation, adr id) pairs stated on either side."""
-    out: list[tuple[str, str]] = []
-    by_number = {a.number: a for a in wiki.adrs if a.number is not None}
-    inverse = {
-        "supersedes": "superseded by",
-        "superseded-by": "supersedes",
-        "superseded_by": "supersedes",
-        "amends": "amended by",
-        "relates-to": "relates to",
-        "relates_to": "relates to",
-    }
-    for key in (
-        "supersedes",
-        "superseded-by",
-        "superseded_by",
-        "amends",
-        "relates-to",
-        "relates_to",
-    ):
-        for item in _items(adr.meta.get(key)):
-            other = _find_adr(wiki, by_number, item)
-            if other is not None:
-                out.append((key.replace("_", " ").replace("-", " "), other.id))
-    for other in wiki.adrs:
-        if other.id == adr.id:
+def _row(wiki: Wiki, adr: Adr, links: Links) -> LogRow:
+    tables: list[Markup] = []
+    seen: set[tuple[str, str, bool]] = set()
+    for ref in adr.refs:
+        table, _column, _exists = resolve_ref(wiki, ref)
+        if table is None:
             continue
-        for key, inv in inverse.items():
-            for item in _items(other.meta.get(key)):
-                if _find_adr(wiki, by_number, item) is adr and (inv, other.id) not in out:
-                    out.append((inv, other.id))
+        key = (table.schema, table.name, table.dropped)
+        if key not in seen:
+            seen.add(key)
+            tables.append(links.table(table))
+    return LogRow(
+        adr=adr,
+        status=adr_status_badge(adr.status),
+        tables=tables,
+        superseded_by=[
+            links.adr(r.adr_id, short=True)
+            for r in adr.relations
+            if r.kind == RelationKind.SUPERSEDED_BY and r.adr_id
+        ],
+    )
+
+
+def _timeline(wiki: Wiki, links: Links) -> list[tuple[str, list[Markup]]]:
+    """The decisions by year, oldest first; undated ones last."""
+    dated = sorted((a for a in wiki.adrs if a.date), key=lambda a: (a.date, a.number or 0))
+    groups: list[tuple[str, list[Markup]]] = []
+    for adr in dated:
+        assert adr.date is not None
+        year = str(adr.date.year)
+        if not groups or groups[-1][0] != year:
+            groups.append((year, []))
+        groups[-1][1].append(_timeline_entry(adr, links, adr.date.isoformat()))
+    undated = [a for a in wiki.adrs if a.date is None]
+    if undated:
+        groups.append(("undated", [_timeline_entry(a, links, "undated") for a in undated]))
+    return groups
+
+
+def _timeline_entry(adr: Adr, links: Links, when: str) -> Markup:
+    parts = [Markup("**{}** · {} {}").format(when, links.adr(adr.id), adr_status_badge(adr.status))]
+    for rel in adr.relations:
+        if rel.adr_id and rel.kind in (RelationKind.SUPERSEDES, RelationKind.AMENDS):
+            parts.append(Markup("{} {}").format(rel.kind.value, links.adr(rel.adr_id, short=True)))
+    return Markup(" · ").join(parts)
+
+
+def _relations(adr: Adr, links: Links) -> list[tuple[str, list[Markup]]]:
+    """Relations grouped by kind: both the ones this file states and the other sides'."""
+    out: list[tuple[str, list[Markup]]] = []
+    for kind, label in _RELATION_LABELS.items():
+        items: list[Markup] = []
+        for rel in adr.relations:
+            if rel.kind != kind:
+                continue
+            if rel.adr_id is None:
+                items.append(Markup("{} (no such ADR)").format(escape.code(rel.target)))
+            else:
+                items.append(links.adr(rel.adr_id))
+        if items:
+            out.append((label, items))
     return out
-
-
-def _find_adr(wiki: Wiki, by_number: dict[int, Adr], item: str) -> Adr | None:
-    number = adr_number(item)
-    if number is not None and number in by_number:
-        return by_number[number]
-    return wiki.adr(item)
-
-
-def _items(value: object) -> list[str]:
-    if value is None or isinstance(value, dict):
-        return []
-    if isinstance(value, str | int):
-        return [str(value)]
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value if v is not None]
-    return []
 
 
 def _people(adr: Adr) -> list[tuple[str, str]]:
     out = []
-    for key, label in (
-        ("decision-makers", "Decision makers"),
-        ("deciders", "Deciders"),
-        ("consulted", "Consulted"),
-        ("informed", "Informed"),
+    for label, names in (
+        ("Decision makers", adr.decision_makers),
+        ("Consulted", adr.consulted),
+        ("Informed", adr.informed),
+        ("Tags", adr.tags),
     ):
-        items = _items(adr.meta.get(key))
-        if items:
-            out.append((label, ", ".join(items)))
+        if names:
+            out.append((label, ", ".join(names)))
     return out
+
+
+def _repoint_table_links(wiki: Wiki, adr: Adr, links: Links) -> str:
+    """Point links to table pages at the generated pages, from wherever the ADR file sits."""
+
+    def sub(m: re.Match[str]) -> str:
+        ref = table_page_ref(m.group(2), adr_location)
+        if ref is None:
+            return m.group(0)
+        table, column, _exists = resolve_ref(wiki, ref)
+        if table is None:
+            return m.group(0)
+        url = _table_url(links, table, column)
+        return f"{m.group(1)}{url}{m.group(3)}"
+
+    adr_location = Location(adr.path)
+    out: list[str] = []
+    fenced = False
+    for line in adr.body.split("\n"):
+        if _FENCE.match(line):
+            fenced = not fenced
+        elif not fenced and "schema/" in line:
+            line = _LINK.sub(sub, line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def _table_url(links: Links, table: Table, column: str | None) -> str:
+    target = paths.table_page(table.schema, table.name, dropped=table.dropped)
+    return str(links.url(target, paths.column_anchor(column) if column else None))
