@@ -185,8 +185,9 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             self.core = wiki_config(self.config, config.config_file_path)
         except SchemaWikiError as exc:
             raise PluginError(f"schema-wiki: {exc}") from None
-        # Headings with explicit ids (stable column anchors) and admonitions for findings.
-        for ext in ("attr_list", "admonition", "tables", "toc"):
+        # Headings with explicit ids (stable column anchors), admonitions for findings,
+        # and Markdown inside the <div>s that mark blocks the search index leaves out.
+        for ext in ("attr_list", "admonition", "tables", "toc", "md_in_html"):
             if ext not in config.markdown_extensions:
                 config.markdown_extensions.append(ext)
         if CSS_PATH not in config.extra_css:
