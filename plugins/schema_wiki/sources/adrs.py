@@ -505,8 +505,8 @@ def _status_text(
             word = _first_word(candidate)
             if word in STATUSES or word in STATUS_SYNONYMS:
                 return candidate, body_line + i
-        if first is not None:
-            # adr-tools leaves only "Superseded by [...]" once an ADR is superseded.
+        if first is not None and not _RELATION_WORDS.match(first[0].lstrip("*_ ")):
+            # A status word we do not know; a relation line alone states no status.
             return first
     return None, 1
 
