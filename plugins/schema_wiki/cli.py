@@ -15,7 +15,8 @@ from pathlib import Path
 
 from . import __version__
 from .errors import SchemaWikiError
-from .model import Level
+from .findings_output import FORMATS
+from .model import Level, Wiki
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -28,8 +29,25 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"schema-wiki {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    check = sub.add_parser("check", help="run the checks and print one line per finding")
+    check = sub.add_parser(
+        "check",
+        help="run the checks and report the findings",
+        description="Run the checks without building the site. Exit codes: 0 no error-level"
+        " finding, 1 at least one (or, with --strict, a warning), 2 a usage or configuration"
+        " error.",
+    )
     check.add_argument("-f", "--config-file", default="mkdocs.yml", help="path to mkdocs.yml")
+    check.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text (file:line: level rule: message), json, github (workflow annotations)"
+        " or sarif (SARIF 2.1.0); default: text",
+    )
+    check.add_argument("-o", "--output", help="write the report to this file instead of stdout")
+    check.add_argument(
+        "--strict", action="store_true", help="exit 1 on warnings too, like mkdocs build --strict"
+    )
 
     export = sub.add_parser("export", help="write the model as JSON")
     export.add_argument("-f", "--config-file", default="mkdocs.yml", help="path to mkdocs.yml")
@@ -81,12 +99,33 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(text)
         return EXIT_OK
 
-    for finding in wiki.findings:
-        print(finding.format())
+    return _check(args, wiki)
+
+
+def _check(args: argparse.Namespace, wiki: Wiki) -> int:
+    """Report the findings in the chosen format; the exit code says whether the gate passes."""
+    from .checks.coverage import measure
+    from .findings_output import FindingsReport, render_findings
+
+    config_file = Path(args.config_file).resolve()
+    report = FindingsReport(
+        findings=wiki.findings,
+        root=config_file.parent,
+        config_file=config_file.name,
+        silenced=wiki.silenced,
+        coverage=measure(wiki),
+    )
+    text = render_findings(report, args.format)
+    if args.output:
+        _write_atomically(Path(args.output), text)
+    else:
+        sys.stdout.write(text)
     errors = sum(1 for f in wiki.findings if f.level == Level.ERROR)
     warnings = sum(1 for f in wiki.findings if f.level == Level.WARNING)
-    print(f"{errors} error(s), {warnings} warning(s)", file=sys.stderr)
-    return EXIT_FINDINGS if errors else EXIT_OK
+    silenced = f", {len(wiki.silenced)} silenced in place" if wiki.silenced else ""
+    print(f"{errors} error(s), {warnings} warning(s){silenced}", file=sys.stderr)
+    failed = errors > 0 or (args.strict and warnings > 0)
+    return EXIT_FINDINGS if failed else EXIT_OK
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -219,11 +219,13 @@ def excluded(target: str, patterns: Iterable[str], path: str | None = None) -> b
     """True when ``target`` (``schema.table.column``) or the finding's ``path`` matches a pattern.
 
     Patterns may leave the schema out: ``users.id`` and ``*.id`` both match
-    ``public.users.id``. A pattern can also name files: ``migrations/2023*``
-    matches every finding located in a migration of 2023.
+    ``public.users.id``, ``users`` matches ``public.users``. A pattern can also
+    name files: ``migrations/2023*`` matches every finding located in a
+    migration of 2023.
     """
     parts = target.split(".")
-    short = ".".join(parts[1:]) if len(parts) == 3 else target
+    # Table and column targets are schema-qualified; the pattern may leave the schema out.
+    short = ".".join(parts[1:]) if len(parts) in (2, 3) else target
     names = [target, short, *([path] if path else [])]
     return any(fnmatch.fnmatchcase(name, p) for p in patterns for name in names)
 

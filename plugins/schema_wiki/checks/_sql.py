@@ -91,6 +91,14 @@ def altered_table(ws: Sequence[Word]) -> str | None:
     return ws[i - 1].name if i is not None else None
 
 
+def altered_schema(ws: Sequence[Word]) -> str | None:
+    """The schema an ``ALTER TABLE`` statement names (``ALTER TABLE app.users``), if any."""
+    i = _after_table_name(ws)
+    if i is None or i < 3 or ws[i - 2].upper != ".":
+        return None
+    return ws[i - 3].name
+
+
 def _after_table_name(ws: Sequence[Word]) -> int | None:
     if len(ws) < 3 or ws[0].upper != "ALTER" or ws[1].upper != "TABLE":
         return None
@@ -141,6 +149,7 @@ def constraint_kind(ws: Sequence[Word]) -> str | None:
     i = 1
     if i < len(ws) and ws[i].upper == "CONSTRAINT":
         i += 2
-    if i < len(ws):
-        return CONSTRAINT_KINDS.get(ws[i].upper)
+    if i < len(ws) and ws[i].upper:
+        # sqlglot reads ``FOREIGN KEY`` and ``PRIMARY KEY`` as one token.
+        return CONSTRAINT_KINDS.get(ws[i].upper.split()[0])
     return None

@@ -158,14 +158,26 @@ class _Replay:
     ) -> None:
         words = _sql.words(statement.sql)
         clauses = _sql.clauses(words)
-        constraint_clauses = iter([c for c in clauses if _sql.constraint_kind(c)])
+        # Constraints come from the text: the statement analysis records no change for
+        # some (an unnamed ``ADD CHECK``), and never their kind or NOT VALID.
+        constraints = [c for c in clauses if _sql.constraint_kind(c)]
+        if constraints:
+            target = self.altered(statement, words)
+            for clause in constraints:
+                self.add_constraint(migration, statement, target, clause)
         self.validations(words, clauses)
         for change in statement.changes:
-            if change.action == Action.ADD_CONSTRAINT:
-                clause = next(constraint_clauses, None)
-                self.add_constraint(migration, statement, change, clause)
-            else:
+            if change.action != Action.ADD_CONSTRAINT:
                 self.change(migration, statement, change, words, added, touched)
+
+    def altered(self, statement: Statement, words: list[_sql.Word]) -> _Table:
+        """The table an ``ALTER TABLE`` statement alters."""
+        for change in statement.changes:
+            return self.table(change.schema, change.table)
+        name = _sql.altered_table(words) or ""
+        schema = _sql.altered_schema(words)
+        known = [t for t in self.by_name(name) if schema is None or t.schema == schema]
+        return known[0] if known else self.table(schema or "public", name)
 
     def validations(self, words: list[_sql.Word], clauses: list[list[_sql.Word]]) -> None:
         table_name = _sql.altered_table(words)
@@ -182,14 +194,11 @@ class _Replay:
         self,
         migration: Migration,
         statement: Statement,
-        change: Change,
-        clause: list[_sql.Word] | None,
+        table: _Table,
+        clause: list[_sql.Word],
     ) -> None:
-        table = self.table(change.schema, change.table)
-        if clause is None:
-            return
         kind = _sql.constraint_kind(clause) or "constraint"
-        name = change.detail or _sql.constraint_name(clause)
+        name = _sql.constraint_name(clause)
         not_valid = _sql.has_sequence(clause, "NOT", "VALID", top_level=True)
         if kind == "check":
             table.checks[name or f"#{len(table.checks)}"] = _Check(
