@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="exit 1 on warnings too, like mkdocs build --strict"
     )
 
+    from .authoring import add_arguments as add_new_arguments
+
+    add_new_arguments(sub.add_parser("new", help="write a new ADR or migration from a template"))
+
     export = sub.add_parser("export", help="write the model as JSON")
     export.add_argument("-f", "--config-file", default="mkdocs.yml", help="path to mkdocs.yml")
     export.add_argument("-o", "--output", help="output file (default: standard output)")
@@ -80,6 +84,10 @@ def _load(config_file: str):  # type: ignore[no-untyped-def]
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    if args.command == "new":
+        from .authoring import run as run_new
+
+        return run_new(args)
     try:
         wiki = _load(args.config_file)
     except SchemaWikiError as exc:

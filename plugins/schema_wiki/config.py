@@ -63,6 +63,8 @@ class WikiConfig:
     #: (``low-coverage``); None: no minimum.
     coverage_min: CoverageMin | None = None
     templates_dir: Path | None = None
+    #: Jinja2 template of ``schema-wiki new adr`` (MADR 4 with the wiki's keys when None).
+    adr_template: Path | None = None
     #: Foreign-key hops a table's ER diagram reaches; 0: no diagram.
     erd_depth: int = 1
     cache_dir: Path | None = None

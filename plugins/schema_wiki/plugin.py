@@ -87,6 +87,9 @@ class SchemaWikiConfig(base.Config):
     coverage_min = c.Optional(c.Type((int, float, dict)))
     #: Directory of Jinja2 templates searched before the bundled ones.
     templates_dir = c.Optional(c.Type(str))
+    #: Jinja2 template ``schema-wiki new adr`` writes new ADRs from, relative to mkdocs.yml
+    #: (variables: title, number, id, slug, date, status, author); default: MADR 4.
+    adr_template = c.Optional(c.Type(str))
     #: Foreign-key hops a table page's ER diagram reaches (its neighbours at 1,
     #: their neighbours too at 2); 0 leaves the diagram, and Mermaid, out.
     erd_depth = c.Type(int, default=1)
@@ -124,6 +127,7 @@ def wiki_config(cfg: SchemaWikiConfig, config_file: str | os.PathLike[str]) -> W
         required_header_fields=parse_header_fields(cfg.required_header_fields),
         coverage_min=parse_coverage_min(cfg.coverage_min),
         templates_dir=under_root(cfg.templates_dir),
+        adr_template=under_root(cfg.adr_template),
         erd_depth=cfg.erd_depth,
         cache_dir=root / ".cache" / "schema-wiki",
         compare_with=cfg.compare_with,
