@@ -182,7 +182,10 @@ _CONNECT_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"database \"[^\"]*\" does not exist", "that database does not exist"),
         (r"role \"[^\"]*\" does not exist", "that user (role) does not exist"),
         (r"timeout expired|timed out", "no answer within connect_timeout"),
-        (r"could not translate host name|Name or service not known", "unknown host name"),
+        (
+            r"could not translate host name|Name or service not known|failed to resolve host",
+            "unknown host name (or a port that is not a number)",
+        ),
         (r"Connection refused", "connection refused (is PostgreSQL running there?)"),
         (r"No such file or directory", "no PostgreSQL socket there (is it running?)"),
         (r"Network is unreachable|No route to host", "the host is unreachable"),
