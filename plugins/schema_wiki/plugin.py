@@ -141,9 +141,11 @@ def _enable_mermaid(config: MkDocsConfig) -> None:
     """ER diagrams: superfences' ``mermaid`` fence, and Mermaid served by the site.
 
     mkdocs-material renders ``pre.mermaid`` blocks with a global ``mermaid`` when
-    the page loaded one, else it fetches Mermaid from a CDN; serving a pinned copy
-    keeps diagrams working offline and behind firewalls. A site that loads its
-    own Mermaid (any extra_javascript naming it) keeps it.
+    the page has one, else it fetches Mermaid from a CDN. The small script
+    (``SCRIPT_JS``, on every page) puts a stand-in there that loads the pinned
+    copy (``MERMAID_JS``, 3.5 MB) from the site when a page first draws a diagram:
+    diagrams work offline and behind firewalls, and pages without one never load
+    Mermaid. A site that loads its own Mermaid (extra_javascript naming it) keeps it.
     """
     from pymdownx.superfences import fence_code_format
 
@@ -153,14 +155,11 @@ def _enable_mermaid(config: MkDocsConfig) -> None:
     fences = settings.setdefault("custom_fences", [])
     if not any(fence.get("name") == "mermaid" for fence in fences):
         fences.append({"name": "mermaid", "class": "mermaid", "format": fence_code_format})
-    scripts = [str(script) for script in config.extra_javascript]
-    wanted = [SCRIPT_JS] if any("mermaid" in s for s in scripts) else [MERMAID_JS, SCRIPT_JS]
-    for path in wanted:
-        if path not in scripts:
-            # Deferred: parsed after the page, still run before material mounts diagrams.
-            script = ExtraScriptValue(path)
-            script.defer = True
-            config.extra_javascript.append(script)
+    if SCRIPT_JS not in [str(script) for script in config.extra_javascript]:
+        # Deferred: run after parsing, still before material mounts the diagrams.
+        script = ExtraScriptValue(SCRIPT_JS)
+        script.defer = True
+        config.extra_javascript.append(script)
 
 
 def _relative(path: Path, root: Path) -> str:
