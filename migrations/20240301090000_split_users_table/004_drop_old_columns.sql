@@ -19,7 +19,7 @@
 --
 -- ADR: 0015
 --
--- schema-wiki: ignore unsafe-migration no reader left: pg_stat_statements shows none since 2024-03-18
+-- schema-wiki: ignore-file unsafe-migration no reader left: pg_stat_statements shows none since 2024-03-18
 --
 
 ALTER TABLE users DROP COLUMN IF EXISTS bio;

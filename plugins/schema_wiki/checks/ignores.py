@@ -3,19 +3,22 @@
 In a migration, a line comment::
 
     -- schema-wiki: ignore <rule>[,<rule>...] <reason>
+    -- schema-wiki: ignore-file <rule>[,<rule>...] <reason>
 
-* before the file's first statement (in its header), covers the whole file:
-  for a one-file migration, the whole migration;
-* on a line of a statement (``ALTER TABLE ...; -- schema-wiki: ignore ...``),
-  covers that statement;
-* anywhere else, covers the next statement.
+``ignore`` covers one statement: the statement the comment is on or inside
+(``ALTER TABLE ...; -- schema-wiki: ignore ...``), else the next one.
+``ignore-file`` covers the whole file, wherever it is written (for a
+one-file migration, the whole migration). As with squawk's
+``squawk-ignore`` / ``squawk-ignore-file``, the scope is in the word, never
+guessed from where the comment sits.
 
 It silences findings of the named rules that are located in what it covers
-(the statement's lines, or the file), and findings about the tables and
-columns that statements there create or change (by the names they have
-today, so ``expired-column`` is silenced where the column was added). The
-migration's own findings (``missing-header-field``) are covered from its
-first file's header.
+(the statement's lines, or the file). Findings that point at no statement
+(``expired-column`` points at the header line stating the date,
+``invalid-index`` at the catalog) are silenced too when they are about a
+table or column that the covered statements create or change (by the names
+they have today). An ``ignore-file`` in a migration's first file also covers
+the migration's own findings (``missing-header-field``).
 
 In an ADR's front matter::
 
@@ -42,7 +45,9 @@ from ..build import resolve_ref
 from ..model import Adr, Finding, Ignore, Location, Migration, Silenced, Table, Wiki
 from . import Context, unused_ignore
 
-_COMMENT = re.compile(r"schema-wiki:\s*ignore\b[ \t]*(?P<rest>.*)$", re.IGNORECASE)
+_COMMENT = re.compile(
+    r"schema-wiki:\s*(?P<kind>ignore-file|ignore)(?![\w-])[ \t]*(?P<rest>.*)$", re.IGNORECASE
+)
 _RULES = re.compile(r"(?P<rules>[a-z0-9_-]+(?:\s*,\s*[a-z0-9_-]+)*)\s*(?P<reason>.*)$")
 
 
@@ -61,12 +66,20 @@ class _Scope:
     broken: str | None = None
     used: bool = False
 
-    def covers(self, finding: Finding) -> bool:
+    def covers(self, finding: Finding, at_statement: bool) -> bool:
+        """True when this ignore silences ``finding``.
+
+        A finding that points at a statement is matched by where it is: an
+        ignore in a migration covers it only when it covers that statement.
+        Targets match findings that point elsewhere (a header line, the
+        catalog) and, for ADR ignores, every finding.
+        """
         if finding.rule != self.ignore.rule or self.broken:
             return False
-        if finding.target in self.targets:
+        by_target = not at_statement or self.ignore.scope == "adr"
+        if by_target and finding.target in self.targets:
             return True
-        if any(finding.target.startswith(p + ".") for p in self.prefixes):
+        if by_target and any(finding.target.startswith(p + ".") for p in self.prefixes):
             return True
         loc = finding.location
         if loc is None or loc.path not in self.lines:
@@ -87,10 +100,13 @@ def apply_ignores(
     for scope in scopes:
         if scope.broken is None and rule(scope.ignore.rule) is None:
             scope.broken = f"names no rule {scope.ignore.rule!r}"
+    statements = _statement_lines(wiki)
     kept: list[Finding] = []
     silenced: list[Silenced] = []
     for finding in findings:
-        match = next((s for s in scopes if s.covers(finding)), None)
+        loc = finding.location
+        at_statement = loc is not None and (loc.path, loc.line) in statements
+        match = next((s for s in scopes if s.covers(finding, at_statement)), None)
         if match is None:
             kept.append(finding)
             continue
@@ -139,8 +155,9 @@ def _migration_scopes(wiki: Wiki) -> Iterator[_Scope]:
                 m = _COMMENT.search(text)
                 if m is None:
                     continue
+                whole_file = m.group("kind").lower() == "ignore-file"
                 yield from _scopes_for_comment(
-                    migration, index, file.path, line, m.group("rest"), spans, targets
+                    migration, index, file.path, line, m.group("rest"), spans, targets, whole_file
                 )
 
 
@@ -152,6 +169,7 @@ def _scopes_for_comment(
     rest: str,
     spans: list[tuple[int, int, Location]],
     targets: dict[Location, set[str]],
+    whole_file: bool,
 ) -> list[_Scope]:
     where = Location(path, line)
     parsed = _RULES.match(rest.strip())
@@ -161,12 +179,11 @@ def _scopes_for_comment(
         return [_Scope(broken, broken=why)]
     rules = [r.strip().lower() for r in parsed.group("rules").split(",")]
     reason = parsed.group("reason").strip()
-    in_header = not spans or line < spans[0][0]
     current = next((s for s in spans if s[0] <= line <= s[1]), None)
     following = next((s for s in spans if s[0] > line), None)
     out: list[_Scope] = []
     for name in rules:
-        if in_header:
+        if whole_file:
             ignore = Ignore(name, reason, where, "file", migration.id)
             scope = _Scope(ignore, lines={path: [None]})
             for _first, _last, loc in spans:
@@ -184,6 +201,17 @@ def _scopes_for_comment(
                 scope.lines = {path: [(span[0], span[1])]}
                 scope.targets = set(targets.get(span[2], set()))
         out.append(scope)
+    return out
+
+
+def _statement_lines(wiki: Wiki) -> set[tuple[str, int | None]]:
+    """(path, line) of every line of every migration statement."""
+    out: set[tuple[str, int | None]] = set()
+    for migration in wiki.migrations:
+        for statement in migration.statements:
+            first = statement.location.line or 1
+            for line in range(first, first + statement.sql.count("\n") + 1):
+                out.add((statement.location.path, line))
     return out
 
 
