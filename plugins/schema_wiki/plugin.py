@@ -179,6 +179,8 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
         self.cache = CatalogCache()
         self.wiki: Wiki | None = None
         self.core: WikiConfig | None = None
+        #: The pages of the last build that worked; serve shows them while a source is broken.
+        self.last_pages: dict[str, str] = {}
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.command = command
@@ -203,13 +205,23 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
         assert self.core is not None
         # Each build, serve rebuilds included, starts from fresh state but the catalog cache.
         self.wiki = None
+        misses = self.cache.misses
         try:
             wiki = load_project(self.core, self.cache)
         except SchemaWikiError as exc:
             if self.command == "serve":
+                # The server keeps going: the last good pages, each saying what broke.
                 log.error("%s", exc)
-                return files
+                return self._serve_broken(files, config, str(exc))
             raise PluginError(f"schema-wiki: {exc}") from None
+        if self.command == "serve" and self.core.embedded:
+            reused = self.cache.misses == misses
+            log.info(
+                "%s",
+                "catalog reused, no migration changed"
+                if reused
+                else "catalog read from a throwaway PostgreSQL",
+            )
         self.wiki = wiki
         options = RenderOptions(
             templates_dir=self.core.templates_dir,
@@ -241,7 +253,35 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
                 if files.get_file_from_path(uri) is None:
                     source = _STATIC / uri.rsplit("/", 1)[-1]
                     files.append(File.generated(config, uri, abs_src_path=str(source)))
+        self.last_pages = pages
         self._log_findings(wiki)
+        return files
+
+    def _serve_broken(self, files: Files, config: MkDocsConfig, message: str) -> Files:
+        """While serving, a source that cannot be loaded (a migration PostgreSQL rejects,
+        an unreadable directory) puts its error on top of every page of the last good
+        build, or on the index pages when there was none, so the reader sees it."""
+        from .render.escape import md
+
+        lines = "\n".join(f"    {md(line)}" for line in message.splitlines() or [""])
+        banner = (
+            '!!! failure "schema-wiki cannot build the wiki"\n'
+            f"{lines}\n\n"
+            "    Fix it and save: the pages rebuild. Until then they show the last good build.\n\n"
+        )
+        pages = self.last_pages or {path: "" for path in sorted(NAV_PAGES)}
+        for src_uri, content in pages.items():
+            if files.get_file_from_path(src_uri) is not None:
+                continue
+            inclusion = (
+                InclusionLevel.UNDEFINED if src_uri in NAV_PAGES else InclusionLevel.NOT_IN_NAV
+            )
+            text = banner + (content or "# Schema wiki\n")
+            files.append(File.generated(config, src_uri, content=text, inclusion=inclusion))
+        if files.get_file_from_path(CSS_PATH) is None:
+            files.append(
+                File.generated(config, CSS_PATH, content=_CSS_SOURCE.read_text(encoding="utf-8"))
+            )
         return files
 
     def _log_findings(self, wiki: Wiki) -> None:
