@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
 def _load(config_file: str):  # type: ignore[no-untyped-def]
     """Read mkdocs.yml with MkDocs' own loader (so !ENV and validation match the build)."""
     from mkdocs.config import load_config
-    from mkdocs.exceptions import ConfigurationError
+    from mkdocs.exceptions import Abort, ConfigurationError
 
     from .plugin import SchemaWikiPlugin, wiki_config
     from .project import load_project
@@ -71,7 +71,8 @@ def _load(config_file: str):  # type: ignore[no-untyped-def]
         raise SchemaWikiError(f"{config_file}: no such file; pass the path with -f")
     try:
         mk = load_config(config_file=config_file)
-    except ConfigurationError as exc:
+    except (ConfigurationError, Abort) as exc:
+        # Abort: MkDocs found invalid options (logged above); a usage error, exit 2.
         raise SchemaWikiError(f"{config_file}: {exc}") from None
     plugin = mk.plugins.get("schema-wiki")
     if not isinstance(plugin, SchemaWikiPlugin):
