@@ -1,11 +1,33 @@
 """Load a whole project: read the sources, get the catalog, join, check.
 
 This is the one function both the MkDocs plugin and the command line call.
+
+Two things are expensive and rarely change, so they are cached, in memory
+for ``mkdocs serve`` and on disk in ``.cache/schema-wiki/`` between builds
+(`WikiConfig.cache_dir`):
+
+* the applied schema: the catalog a throwaway PostgreSQL produced from the
+  migrations, keyed by the content of every migration file, the setup SQL,
+  the schema filters, the PostgreSQL binaries and the code that reads it;
+* the parsed statements of each migration file, keyed by its path and text
+  (parsing with sqlglot is most of the cost of loading migrations).
+
+Cache files are pickles, written to a temporary file and renamed into
+place, so an interrupted build never leaves a broken one; an unreadable or
+stale file is ignored and rewritten. The cache directory is trusted like
+the project's own files (mkdocs.yml can run code through hooks already).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib.metadata
+import logging
+import os
+import pickle
+import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,33 +38,126 @@ from .errors import ConfigError
 from .model import Catalog, Finding, Migration, Wiki
 from .sources.adrs import load_adrs
 from .sources.migrations import load_migrations
+from .sources.statements import StatementCache, caching
+
+log = logging.getLogger(__name__)
+
+#: Bump when the content of the cache files changes shape.
+CACHE_FORMAT = 1
+#: Catalog files kept: switching branches back and forth stays warm.
+KEEP_CATALOGS = 4
+_STATEMENTS_FILE = "statements.pickle"
+_PACKAGE = Path(__file__).resolve().parent
 
 
 @dataclass
 class CatalogCache:
-    """Keeps the last catalog read from a throwaway server, keyed by what produced it.
+    """What one process keeps between builds: the last catalog and the parsed statements.
 
     ``mkdocs serve`` keeps the plugin between rebuilds; with this, saving an
-    ADR re-renders pages without starting PostgreSQL or re-applying anything.
+    ADR re-renders pages without starting PostgreSQL, re-applying or
+    re-parsing anything. The counters let tests and the benchmark see reuse.
     """
 
     key: str | None = None
     catalog: Catalog | None = None
-    #: How many times the catalog was (re)built: lets tests and the benchmark see reuse.
+    #: How many times the catalog was (re)built by applying the migrations.
     misses: int = 0
+    #: How many times the catalog came from memory.
     hits: int = field(default=0)
+    #: How many times the catalog came from the cache directory.
+    disk_hits: int = 0
+    statements: StatementCache = field(default_factory=StatementCache)
+    #: Whether `statements` was filled from the cache directory already.
+    statements_loaded: bool = False
+
+
+def _fingerprint(*modules: str) -> str:
+    """A digest of the code that produced a cached value, so a new version never reads old data."""
+    digest = hashlib.sha256(f"{CACHE_FORMAT}\0{sys.version}\0".encode())
+    for module in modules:
+        try:
+            digest.update((_PACKAGE / module).read_bytes())
+        except OSError:
+            digest.update(module.encode())
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+        digest.update(importlib.metadata.version("sqlglot").encode())
+    return digest.hexdigest()
+
+
+class DiskCache:
+    """Pickled values in one directory, written atomically; every failure is a miss."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def read(self, name: str) -> object | None:
+        try:
+            with open(self.directory / name, "rb") as f:
+                value: object = pickle.load(f)
+                return value
+        except FileNotFoundError:
+            return None
+        except Exception as exc:  # truncated, from another version, unreadable...
+            log.debug("schema-wiki: ignoring cache file %s: %s", name, exc)
+            return None
+
+    def write(self, name: str, value: object) -> None:
+        """Write ``value`` to a temporary file, then rename it over ``name``."""
+        tmp: str | None = None
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            ignore = self.directory / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# Written by schema-wiki: a cache, never commit it.\n*\n")
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{name}.", suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.directory / name)
+            tmp = None
+        except OSError as exc:  # a read-only checkout still builds, only slower
+            log.debug("schema-wiki: cannot write cache file %s: %s", name, exc)
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+    def prune(self, prefix: str, keep: int) -> None:
+        """Remove all but the ``keep`` newest files whose name starts with ``prefix``."""
+        try:
+            files = sorted(
+                self.directory.glob(f"{prefix}*"), key=lambda p: p.stat().st_mtime, reverse=True
+            )
+        except OSError:
+            return
+        for old in files[keep:]:
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
+def _server_identity(config: WikiConfig) -> str:
+    """Which PostgreSQL binaries will apply the migrations (path and install time)."""
+    from .sources.pgserver import find_bin_dir
+
+    try:
+        bin_dir = find_bin_dir(config.postgres_bin)
+        return f"{bin_dir}\0{(bin_dir / 'postgres').stat().st_mtime_ns}"
+    except Exception:  # the build will report it when it starts the server
+        return ""
 
 
 def migrations_key(config: WikiConfig, migrations: list[Migration]) -> str:
-    """A digest of everything that shapes the applied schema."""
+    """A digest of everything that shapes the applied schema and how it is read."""
     digest = hashlib.sha256()
     for part in (
+        _fingerprint("model.py", "sources/catalog.py", "sources/apply.py"),
         config.database,
-        config.setup_sql or "",
+        read_setup_sql(config) or "",
         *config.schemas,
         "|",
         *config.exclude_schemas,
         str(config.postgres_bin or ""),
+        _server_identity(config) if config.embedded else "",
     ):
         digest.update(part.encode())
         digest.update(b"\0")
@@ -50,7 +165,7 @@ def migrations_key(config: WikiConfig, migrations: list[Migration]) -> str:
         for f in migration.files:
             digest.update(f.path.encode())
             digest.update(b"\0")
-            digest.update(f.sql.encode())
+            digest.update(f.sql.encode("utf-8", "surrogatepass"))
             digest.update(b"\0")
     return digest.hexdigest()
 
@@ -89,6 +204,23 @@ def get_catalog(
         cache.hits += 1
         return cache.catalog
 
+    disk = DiskCache(config.cache_dir) if config.cache_dir is not None else None
+    name = f"catalog-{key[:40]}.pickle"
+    if disk is not None:
+        stored = disk.read(name)
+        if (
+            isinstance(stored, tuple)
+            and len(stored) == 2
+            and stored[0] == key
+            and isinstance(stored[1], Catalog)
+        ):
+            if cache is not None:
+                cache.key, cache.catalog = key, stored[1]
+                cache.disk_hits += 1
+            with contextlib.suppress(OSError):
+                os.utime(disk.directory / name)  # the newest is pruned last
+            return stored[1]
+
     from .sources.apply import apply_migrations
     from .sources.pgserver import ThrowawayPostgres
 
@@ -98,7 +230,40 @@ def get_catalog(
     if cache is not None:
         cache.key, cache.catalog = key, catalog
         cache.misses += 1
+    if disk is not None:
+        disk.write(name, (key, catalog))
+        disk.prune("catalog-", KEEP_CATALOGS)
     return catalog
+
+
+def read_migrations(
+    config: WikiConfig, cache: CatalogCache | None = None
+) -> tuple[list[Migration], list[Finding]]:
+    """`load_migrations`, parsing only files whose statements are not cached.
+
+    The statement cache lives in ``cache`` between serve rebuilds and in the
+    cache directory between builds; entries of files that are gone are dropped.
+    """
+    cache = cache if cache is not None else CatalogCache()
+    statements = cache.statements
+    disk = DiskCache(config.cache_dir) if config.cache_dir is not None else None
+    fingerprint = _fingerprint("model.py", "sources/statements.py", "sources/dialect.py")
+    if disk is not None and not cache.statements_loaded:
+        cache.statements_loaded = True
+        stored = disk.read(_STATEMENTS_FILE)
+        if isinstance(stored, dict) and stored.get("fingerprint") == fingerprint:
+            entries = stored.get("entries")
+            if isinstance(entries, dict):
+                statements.entries.update(entries)
+    statements.start_round()
+    with caching(statements):
+        result = load_migrations(config.root, config.migrations_dir, fmt=config.migrations_format)
+    stale = len(statements.entries) != len(statements.used)
+    if stale:
+        statements.entries = statements.pruned()
+    if disk is not None and (statements.misses or stale):
+        disk.write(_STATEMENTS_FILE, {"fingerprint": fingerprint, "entries": statements.entries})
+    return result
 
 
 def load_project(config: WikiConfig, cache: CatalogCache | None = None) -> Wiki:
@@ -108,9 +273,8 @@ def load_project(config: WikiConfig, cache: CatalogCache | None = None) -> Wiki:
             f"migrations: directory {_shown(config, config.migrations_dir)} does not exist;"
             " create it or set `migrations:` in mkdocs.yml"
         )
-    migrations, migration_findings = load_migrations(
-        config.root, config.migrations_dir, fmt=config.migrations_format
-    )
+    cache = cache if cache is not None else CatalogCache()
+    migrations, migration_findings = read_migrations(config, cache)
     adrs, adr_findings = load_adrs(config.root, config.adrs_dir)
     catalog = get_catalog(config, migrations, cache)
     wiki = build_wiki(migrations, adrs, catalog, config.today)

@@ -16,9 +16,12 @@ first schema of ``SET search_path`` earlier in the same file, else ``public``.
 from __future__ import annotations
 
 import bisect
+import contextlib
+import contextvars
+import hashlib
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 from sqlglot import Token, TokenType, exp
 from sqlglot.errors import ParseError
@@ -29,7 +32,9 @@ from .dialect import SOURCE_SQL, SchemaWikiPostgres, TableObjectComment
 __all__ = [
     "DEFAULT_SCHEMA",
     "Segment",
+    "StatementCache",
     "analyze_statement",
+    "caching",
     "fold_identifier",
     "split_statements",
     "statements_in",
@@ -58,6 +63,57 @@ class Segment:
     whole: bool = False
 
 
+@dataclass
+class StatementCache:
+    """Statements already read, by file: parsing is most of the cost of loading migrations.
+
+    The key is a digest of the file's path, text and segments, which is all
+    `statements_in` depends on; statements are immutable, so a cached list
+    can be shared between builds. `used` collects the keys read or added
+    since `start_round`, so a persisted cache can drop entries of files that
+    are gone.
+    """
+
+    entries: dict[str, tuple[Statement, ...]] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+    hits: int = 0
+    misses: int = 0
+
+    @staticmethod
+    def key(sql: str, path: str, segments: Sequence[Segment]) -> str:
+        digest = hashlib.blake2b(digest_size=20)
+        digest.update(path.encode())
+        digest.update(b"\0")
+        digest.update(sql.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+        digest.update(repr([(s.start, s.end, s.whole) for s in segments]).encode())
+        return digest.hexdigest()
+
+    def start_round(self) -> None:
+        """Forget which entries were used and the counts: a new build begins."""
+        self.used.clear()
+        self.hits = self.misses = 0
+
+    def pruned(self) -> dict[str, tuple[Statement, ...]]:
+        """The entries used since `start_round`."""
+        return {k: v for k, v in self.entries.items() if k in self.used}
+
+
+_CACHE: contextvars.ContextVar[StatementCache | None] = contextvars.ContextVar(
+    "schema_wiki_statement_cache", default=None
+)
+
+
+@contextlib.contextmanager
+def caching(cache: StatementCache) -> Iterator[StatementCache]:
+    """Within the block, `statements_in` answers from ``cache`` and fills it."""
+    token = _CACHE.set(cache)
+    try:
+        yield cache
+    finally:
+        _CACHE.reset(token)
+
+
 def split_statements(sql: str, path: str) -> list[Statement]:
     """Every statement of ``sql`` (the text of the file at ``path``), analysed.
 
@@ -73,11 +129,25 @@ def statements_in(sql: str, path: str, segments: Iterable[Segment]) -> list[Stat
 
     Locations are lines of the whole ``sql``; ``SET search_path`` carries over
     from one segment to the next as it does in a session. Never raises.
+    Inside `caching`, a file read before is not parsed again.
     """
+    segments = list(segments)
+    cache = _CACHE.get()
+    key = ""
+    if cache is not None:
+        key = StatementCache.key(sql, path, segments)
+        cache.used.add(key)
+        hit = cache.entries.get(key)
+        if hit is not None:
+            cache.hits += 1
+            return list(hit)
     analyzer = _Analyzer(sql, path)
     out: list[Statement] = []
     for segment in segments:
         out.extend(analyzer.segment(segment))
+    if cache is not None:
+        cache.misses += 1
+        cache.entries[key] = tuple(out)
     return out
 
 

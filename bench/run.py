@@ -1,0 +1,627 @@
+"""Benchmark the schema wiki against MkDocs itself, pg_dump and sqlglot.
+
+``python bench/run.py`` runs the full benchmark (N = 100, 1,000 and 5,000
+tables); ``python bench/run.py --quick`` a small one for CI (under a minute).
+For every size it generates a synthetic project (`generate.py`) in a
+temporary directory and measures, side by side in the same run:
+
+build
+    ``mkdocs build`` of the project with the plugin, on a cold cache (no
+    ``.cache/schema-wiki``: a throwaway PostgreSQL applies every migration)
+    and on a warm one (no migration changed since the last build), against
+    ``mkdocs build`` of the very same pages written out as ordinary Markdown
+    files with the same theme, extensions and nav. The ratio is the
+    plugin's overhead. Each build is its own process, as a user runs it; its
+    peak memory is the process's maximum resident set size (``wait4``).
+catalog
+    `read_catalog` of the database the migrations built, against
+    ``pg_dump -s`` of the same database by the same server's ``pg_dump``.
+parse
+    statements per second of the migration reader (split, parse and analyse,
+    file by file) against ``sqlglot.parse(text, read="postgres")`` of the same
+    files; plus the same on the example and fixture migrations of this
+    repository (real-world SQL rather than generated).
+serve
+    the rebuild ``mkdocs serve --dirty`` performs after one ADR is saved,
+    measured in process: the probe loads the configuration and calls MkDocs'
+    ``build`` exactly as serve's builder does (same plugin instance, same
+    site directory), edits an ADR, and times the next build; it checks the
+    edit reached the ADR's HTML page. ``serve`` without ``--dirty`` rebuilds
+    every page: that costs about a warm build, shown as well.
+
+Every temporary directory and every server is removed at the end, also on
+Ctrl-C. Timings are the best of ``--rounds`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from generate import GeneratedProject, generate, mkdocs_yml  # noqa: E402
+
+T = TypeVar("T")
+
+#: Goals of issue 8.
+GOAL_WARM = 1.15
+GOAL_COLD = 1.5
+GOAL_SCALING = 6.0
+GOAL_CATALOG = 0.5
+GOAL_SERVE_S = 1.0
+GOAL_MEMORY_MB = 1024.0
+
+_MKDOCS_ENV = {"NO_MKDOCS_2_WARNING": "1"}
+
+
+# --- measuring ------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Run:
+    """One process: wall time in seconds and peak resident memory in MiB."""
+
+    seconds: float
+    peak_mb: float
+
+
+def run_process(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
+    """Run ``command`` to completion; its wall time and its own peak RSS (``wait4``)."""
+    full_env = {**os.environ, **_MKDOCS_ENV, **(env or {})}
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        command, cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        assert proc.stdout is not None
+        output = proc.stdout.read()
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(10)
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        text = output.decode(errors="replace")
+        raise RuntimeError(f"{' '.join(command)} failed ({proc.returncode}):\n{text[-3000:]}")
+    # Linux reports ru_maxrss in KiB.
+    return Run(seconds, usage.ru_maxrss / 1024)
+
+
+def best(fn: Callable[[], T], rounds: int) -> tuple[float, T]:
+    """The fastest of ``rounds`` calls of ``fn`` and the last result."""
+    times: list[float] = []
+    result: T
+    for _ in range(max(1, rounds)):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def mkdocs_build(project: Path, site: Path) -> Run:
+    """``mkdocs build`` of ``project`` into ``site``, as its own process."""
+    return run_process(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(site)],
+        cwd=project,
+    )
+
+
+def count_pages(site: Path) -> int:
+    return sum(1 for _ in site.rglob("index.html"))
+
+
+# --- the plain twin ---------------------------------------------------------------------
+
+
+def write_plain_twin(project: Path, twin: Path) -> int:
+    """The plugin's pages as ordinary Markdown files in ``twin``; returns the page count.
+
+    The pages come from the plugin's own ``on_files`` (on the warm cache), so
+    both builds render byte-identical Markdown.
+    """
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import Files
+
+    config = load_config(str(project / "mkdocs.yml"))
+    config.plugins.on_startup(command="build", dirty=False)
+    config = config.plugins.on_config(config)
+    plugin = config.plugins["schema-wiki"]
+    files = plugin.on_files(Files([]), config=config)
+    docs = twin / "docs"
+    shutil.copytree(project / "docs", docs)
+    pages = 0
+    for file in files:
+        target = docs / file.src_uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(file.content_bytes)
+        pages += file.src_uri.endswith(".md")
+    (twin / "mkdocs.yml").write_text(mkdocs_yml(plugin=False), encoding="utf-8")
+    return pages
+
+
+# --- catalog and parsing ------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class CatalogResult:
+    apply_s: float
+    read_s: float
+    pg_dump_s: float
+    server: str
+
+
+def measure_catalog(project: GeneratedProject, rounds: int) -> CatalogResult:
+    """Apply the migrations to a throwaway server; time read_catalog and ``pg_dump -s``."""
+    from schema_wiki.sources.apply import apply_migrations
+    from schema_wiki.sources.catalog import read_catalog
+    from schema_wiki.sources.migrations import load_migrations
+    from schema_wiki.sources.pgserver import ThrowawayPostgres
+
+    migrations, _ = load_migrations(project.root, project.root / "migrations")
+    with ThrowawayPostgres() as pg:
+        start = time.perf_counter()
+        apply_migrations(pg.conninfo, migrations)
+        apply_s = time.perf_counter() - start
+        read_s, _ = best(lambda: read_catalog(pg.conninfo), rounds)
+        pg_dump = pg.bin_dir / "pg_dump"
+        command = [str(pg_dump), "--schema-only", "--file", os.devnull, "--dbname", pg.conninfo]
+
+        def dump() -> None:
+            subprocess.run(command, check=True, capture_output=True, timeout=600)
+
+        dump_s, _ = best(dump, rounds)
+        return CatalogResult(apply_s, read_s, dump_s, f"PostgreSQL {pg.version}")
+
+
+@dataclasses.dataclass
+class ParseResult:
+    statements: int
+    ours_per_s: float
+    sqlglot_per_s: float
+
+
+def _sample(texts: list[tuple[str, str]], limit: int) -> list[tuple[str, str]]:
+    """Every k-th file, so that the sample holds about ``limit`` characters."""
+    total = sum(len(t) for _, t in texts)
+    step = max(1, total // max(1, limit))
+    return texts[::step] if step > 1 else texts
+
+
+def measure_parse(texts: list[tuple[str, str]], rounds: int) -> ParseResult:
+    """Statements per second: our reader against sqlglot's own parse, file by file."""
+    import sqlglot
+    from sqlglot.errors import ErrorLevel
+
+    from schema_wiki.sources.statements import split_statements
+
+    logging.getLogger("sqlglot").setLevel(logging.CRITICAL)
+
+    def ours() -> int:
+        return sum(len(split_statements(text, path)) for path, text in texts)
+
+    def theirs() -> int:
+        return sum(
+            len(sqlglot.parse(text, read="postgres", error_level=ErrorLevel.IGNORE))
+            for _, text in texts
+        )
+
+    ours_s, count = best(ours, rounds)
+    theirs_s, _ = best(theirs, rounds)
+    return ParseResult(count, count / ours_s, count / theirs_s)
+
+
+def repository_corpus() -> list[tuple[str, str]]:
+    """The example's and the test fixtures' migrations: SQL as teams write it.
+
+    Only files that are plain SQL throughout (no goose / dbmate down sections,
+    Drizzle breakpoints read as statement ends).
+    """
+    out: list[tuple[str, str]] = []
+    for base in (REPO / "migrations", REPO / "tests" / "fixtures" / "migrations"):
+        for path in sorted(base.rglob("*.sql")):
+            rel = path.relative_to(REPO).as_posix()
+            if "goose" in rel or "dbmate" in rel:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+            out.append((rel, text.replace("--> statement-breakpoint", ";")))
+    return out
+
+
+# --- serve --------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class ServeResult:
+    dirty_s: float
+    full_s: float
+
+
+def serve_probe(config_file: Path, edits: int, full: bool) -> dict[str, float]:
+    """In this process: serve's initial build, then a rebuild after each ADR edit.
+
+    Mirrors ``mkdocs.commands.serve``: the configuration is loaded anew for
+    every rebuild (the plugin instance is kept by MkDocs), the site directory
+    is the same temporary one, and ``build`` gets the serve URL and the dirty flag.
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    site = Path(tempfile.mkdtemp(prefix="schema-wiki-bench-serve-"))
+    try:
+
+        def rebuild(dirty: bool) -> float:
+            config = load_config(str(config_file), site_dir=str(site))
+            config.site_url = "http://127.0.0.1:8000/"
+            start = time.perf_counter()
+            build(config, serve_url=config.site_url, dirty=dirty)
+            return time.perf_counter() - start
+
+        first = load_config(str(config_file), site_dir=str(site))
+        first.plugins.on_startup(command="serve", dirty=True)
+        rebuild(True)
+        adrs = sorted((config_file.parent / "adrs").glob("*.md"))
+        target = adrs[len(adrs) // 2]
+        original = target.read_text(encoding="utf-8")
+        times: list[float] = []
+        try:
+            for i in range(edits):
+                marker = f"Benchmark edit {i} of this decision."
+                target.write_text(original + f"\n{marker}\n", encoding="utf-8")
+                times.append(rebuild(True))
+                html = next(site.joinpath("adrs").glob(f"{target.stem}*/index.html"), None)
+                if html is None or marker not in html.read_text(encoding="utf-8"):
+                    raise RuntimeError(f"the edit of {target.name} did not reach its page")
+            full_s = rebuild(False) if full else float("nan")
+        finally:
+            target.write_text(original, encoding="utf-8")
+        return {"dirty_s": statistics.median(times), "full_s": full_s}
+    finally:
+        shutil.rmtree(site, ignore_errors=True)
+
+
+def measure_serve(project: GeneratedProject, edits: int, full: bool) -> ServeResult:
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--serve-probe",
+            str(project.config_file),
+            "--edits",
+            str(edits),
+            *(["--serve-full"] if full else []),
+        ],
+        cwd=project.root,
+        env={**os.environ, **_MKDOCS_ENV},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=3600,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"serve probe failed:\n{(out.stderr or out.stdout)[-3000:]}")
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return ServeResult(data["dirty_s"], data["full_s"])
+
+
+# --- one size -----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class SizeResult:
+    tables: int
+    migrations: int
+    statements: int
+    adrs: int
+    pages: int
+    plain: Run
+    warm: Run
+    cold: Run
+    catalog: CatalogResult
+    parse: ParseResult
+    serve: ServeResult
+
+    @property
+    def warm_ratio(self) -> float:
+        return self.warm.seconds / self.plain.seconds
+
+    @property
+    def cold_ratio(self) -> float:
+        return self.cold.seconds / self.plain.seconds
+
+    @property
+    def catalog_ratio(self) -> float:
+        return self.catalog.read_s / self.catalog.pg_dump_s
+
+    @property
+    def peak_mb(self) -> float:
+        return max(self.warm.peak_mb, self.cold.peak_mb)
+
+
+def min_run(runs: list[Run]) -> Run:
+    fastest = min(runs, key=lambda r: r.seconds)
+    return Run(fastest.seconds, max(r.peak_mb for r in runs))
+
+
+def measure_size(
+    tables: int, *, rounds: int, seed: int, work: Path, serve_full: bool, log: Callable[[str], None]
+) -> SizeResult:
+    """Every measurement for one project size."""
+    project = generate(work / "project", tables, seed)
+    log(
+        f"N={tables}: {len(project.migrations)} migrations, {project.statements} statements,"
+        f" {len(project.adrs)} ADRs"
+    )
+    cache = project.root / ".cache"
+    build_rounds = rounds if tables <= 1000 else 1
+
+    cold_runs: list[Run] = []
+    warm_runs: list[Run] = []
+    plain_runs: list[Run] = []
+    twin = work / "plain"
+    for r in range(build_rounds):
+        shutil.rmtree(cache, ignore_errors=True)
+        cold_runs.append(mkdocs_build(project.root, work / "site-plugin"))
+        log(f"  cold build {cold_runs[-1].seconds:.2f}s")
+        warm_runs.append(mkdocs_build(project.root, work / "site-plugin"))
+        log(f"  warm build {warm_runs[-1].seconds:.2f}s")
+        if r == 0:
+            pages = write_plain_twin(project.root, twin)
+        plain_runs.append(mkdocs_build(twin, work / "site-plain"))
+        log(f"  plain build {plain_runs[-1].seconds:.2f}s")
+    built = count_pages(work / "site-plugin"), count_pages(work / "site-plain")
+    if built[0] != built[1]:
+        raise RuntimeError(f"the plugin built {built[0]} pages, the plain twin {built[1]}")
+
+    catalog = measure_catalog(project, rounds)
+    log(f"  catalog {catalog.read_s:.3f}s, pg_dump -s {catalog.pg_dump_s:.3f}s")
+    texts = [
+        (f"migrations/{m}.sql", (project.root / "migrations" / f"{m}.sql").read_text())
+        for m in project.migrations
+    ]
+    parse = measure_parse(_sample(texts, 600_000), rounds)
+    log(f"  parse {parse.ours_per_s:,.0f} vs sqlglot {parse.sqlglot_per_s:,.0f} statements/s")
+    serve = measure_serve(project, edits=3, full=serve_full)
+    log(f"  serve rebuild after an ADR edit {serve.dirty_s:.2f}s")
+    return SizeResult(
+        tables=tables,
+        migrations=len(project.migrations),
+        statements=project.statements,
+        adrs=len(project.adrs),
+        pages=pages,
+        plain=min_run(plain_runs),
+        warm=min_run(warm_runs),
+        cold=min_run(cold_runs),
+        catalog=catalog,
+        parse=parse,
+        serve=serve,
+    )
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+def _mark(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def table(results: list[SizeResult]) -> str:
+    """The results as a Markdown table, one column per size, then the goals."""
+    rows: list[tuple[str, Callable[[SizeResult], str]]] = [
+        ("tables / migrations / ADRs", lambda r: f"{r.tables:,} / {r.migrations:,} / {r.adrs:,}"),
+        ("pages built", lambda r: f"{r.pages:,}"),
+        ("plain `mkdocs build` of the same pages", lambda r: f"{r.plain.seconds:.2f} s"),
+        (
+            "plugin build, warm cache (ratio)",
+            lambda r: f"{r.warm.seconds:.2f} s ({r.warm_ratio:.2f})",
+        ),
+        (
+            "plugin build, cold cache (ratio)",
+            lambda r: f"{r.cold.seconds:.2f} s ({r.cold_ratio:.2f})",
+        ),
+        ("applying the migrations (in cold)", lambda r: f"{r.catalog.apply_s:.2f} s"),
+        (
+            "catalog read / `pg_dump -s` (ratio)",
+            lambda r: (
+                f"{r.catalog.read_s * 1000:.0f} / {r.catalog.pg_dump_s * 1000:.0f} ms"
+                f" ({r.catalog_ratio:.2f})"
+            ),
+        ),
+        (
+            "parsing: ours / `sqlglot.parse` (statements/s)",
+            lambda r: f"{r.parse.ours_per_s:,.0f} / {r.parse.sqlglot_per_s:,.0f}",
+        ),
+        ("`serve --dirty` rebuild after an ADR edit", lambda r: f"{r.serve.dirty_s:.2f} s"),
+        (
+            "`serve` rebuild (no `--dirty`)",
+            lambda r: "-" if r.serve.full_s != r.serve.full_s else f"{r.serve.full_s:.2f} s",
+        ),
+        (
+            "peak memory: plugin / plain",
+            lambda r: f"{r.peak_mb:,.0f} / {r.plain.peak_mb:,.0f} MiB",
+        ),
+    ]
+    header = "| | " + " | ".join(f"N = {r.tables:,}" for r in results) + " |"
+    lines = [header, "|---|" + "---:|" * len(results)]
+    for label, cell in rows:
+        lines.append(f"| {label} | " + " | ".join(cell(r) for r in results) + " |")
+    return "\n".join(lines)
+
+
+def goals(results: list[SizeResult]) -> list[tuple[str, bool]]:
+    """Each goal of issue 8 with whether this run met it."""
+    out = [
+        (
+            f"build ratio <= {GOAL_WARM} warm at every size",
+            all(r.warm_ratio <= GOAL_WARM for r in results),
+        ),
+        (
+            f"build ratio <= {GOAL_COLD} cold at every size",
+            all(r.cold_ratio <= GOAL_COLD for r in results),
+        ),
+        (
+            f"catalog read <= {GOAL_CATALOG} x pg_dump -s",
+            all(r.catalog_ratio <= GOAL_CATALOG for r in results),
+        ),
+    ]
+    by_size = {r.tables: r for r in results}
+    if 1000 in by_size and 5000 in by_size:
+        ratio = by_size[5000].warm.seconds / by_size[1000].warm.seconds
+        ratio_cold = by_size[5000].cold.seconds / by_size[1000].cold.seconds
+        out.append(
+            (
+                f"5,000 tables < {GOAL_SCALING:g} x 1,000 tables"
+                f" (warm {ratio:.2f}, cold {ratio_cold:.2f})",
+                ratio < GOAL_SCALING and ratio_cold < GOAL_SCALING,
+            )
+        )
+    if 1000 in by_size:
+        out.append(
+            (
+                f"ADR-edit rebuild <= {GOAL_SERVE_S:g} s at 1,000 tables",
+                by_size[1000].serve.dirty_s <= GOAL_SERVE_S,
+            )
+        )
+    if 5000 in by_size:
+        out.append(
+            (
+                f"peak memory <= {GOAL_MEMORY_MB:,.0f} MiB at 5,000 tables",
+                by_size[5000].peak_mb <= GOAL_MEMORY_MB,
+            )
+        )
+    return out
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = ""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    import mkdocs
+    import sqlglot
+
+    return (
+        f"{cpu}, {os.cpu_count()} CPUs{mem}; {platform.system()} {platform.release()};"
+        f" Python {platform.python_version()}, MkDocs {mkdocs.__version__},"
+        f" sqlglot {sqlglot.__version__}"
+    )
+
+
+# --- main ---------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def workdir(keep: bool) -> Iterator[Path]:
+    """A temporary directory, removed at the end (on Ctrl-C and SIGTERM too)."""
+    path = Path(tempfile.mkdtemp(prefix="schema-wiki-bench-"))
+
+    def terminate(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield path
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if keep:
+            print(f"kept {path}", file=sys.stderr)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for CI (< 1 minute)")
+    parser.add_argument("--sizes", help="comma-separated table counts (default 100,1000,5000)")
+    parser.add_argument("--rounds", type=int, help="repetitions; the best counts (default 3)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--serve-probe", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--edits", type=int, default=3, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-full", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.serve_probe:
+        print(json.dumps(serve_probe(args.serve_probe, args.edits, args.serve_full)))
+        return 0
+
+    if args.sizes:
+        sizes = [int(s) for s in args.sizes.split(",")]
+    else:
+        sizes = [100] if args.quick else [100, 1000, 5000]
+    rounds = args.rounds or (1 if args.quick else 3)
+
+    def log(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    results: list[SizeResult] = []
+    with workdir(args.keep) as work:
+        for n in sizes:
+            results.append(
+                measure_size(
+                    n,
+                    rounds=rounds,
+                    seed=args.seed,
+                    work=work / f"n{n}",
+                    serve_full=not args.quick,
+                    log=log,
+                )
+            )
+        corpus = measure_parse(repository_corpus(), max(rounds, 3))
+    print(f"Machine: {machine()}\n")
+    print(table(results))
+    print(
+        f"\nReal-world corpus (example and fixture migrations, {corpus.statements} statements):"
+        f" ours {corpus.ours_per_s:,.0f} statements/s, sqlglot.parse"
+        f" {corpus.sqlglot_per_s:,.0f} statements/s.\n"
+    )
+    met = goals(results)
+    for text, ok in met:
+        print(f"- {text}: {_mark(ok)}")
+    print(f"\nBenchmark time: {time.perf_counter() - started:.0f} s")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {"machine": machine(), "results": [dataclasses.asdict(r) for r in results]},
+                indent=2,
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

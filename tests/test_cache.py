@@ -1,0 +1,143 @@
+"""The applied-schema and parsed-statement caches in ``.cache/schema-wiki``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from schema_wiki.config import WikiConfig
+from schema_wiki.project import CatalogCache, DiskCache, get_catalog, read_migrations
+from schema_wiki.sources.statements import StatementCache, caching, statements_in
+
+REPO = Path(__file__).resolve().parent.parent
+
+_SQL = """\
+-- Migration: Create things
+-- Date: 2024-01-10
+CREATE TABLE things (id bigint PRIMARY KEY, name text);
+COMMENT ON TABLE things IS 'Things.';
+"""
+
+
+def _project(tmp_path: Path) -> WikiConfig:
+    migrations = tmp_path / "migrations"
+    migrations.mkdir(parents=True)
+    (migrations / "20240110090000_create_things.sql").write_text(_SQL)
+    (tmp_path / "adrs").mkdir()
+    return WikiConfig(
+        root=tmp_path,
+        migrations_dir=migrations,
+        adrs_dir=tmp_path / "adrs",
+        today=dt.date(2025, 1, 1),
+        cache_dir=tmp_path / ".cache" / "schema-wiki",
+    )
+
+
+def test_statement_cache_returns_equal_statements_without_parsing() -> None:
+    cache = StatementCache()
+    with caching(cache):
+        first = statements_in(_SQL, "m.sql", [])
+        assert first == []  # no segment, no statement
+        from schema_wiki.sources.statements import Segment
+
+        parsed = statements_in(_SQL, "m.sql", [Segment(0, len(_SQL))])
+        again = statements_in(_SQL, "m.sql", [Segment(0, len(_SQL))])
+    assert parsed == again and len(parsed) == 2
+    assert cache.misses == 2 and cache.hits == 1
+    # Outside the block nothing is cached.
+    statements_in(_SQL, "m.sql", [Segment(0, len(_SQL))])
+    assert cache.hits == 1
+
+
+def test_statements_persist_and_stale_entries_are_dropped(tmp_path: Path) -> None:
+    config = _project(tmp_path)
+    first, _ = read_migrations(config, CatalogCache())
+    fresh = CatalogCache()
+    second, _ = read_migrations(config, fresh)
+    assert second == first
+    assert fresh.statements.hits == 1 and fresh.statements.misses == 0
+
+    # A changed file is parsed again; the old entry leaves the cache.
+    path = config.migrations_dir / "20240110090000_create_things.sql"
+    path.write_text(_SQL + "ALTER TABLE things ADD COLUMN size integer;\n")
+    third, _ = read_migrations(config, fresh)
+    assert len(third[0].statements) == 3
+    assert fresh.statements.misses == 1
+    assert len(fresh.statements.entries) == 1
+    assert not list(config.cache_dir.glob(".*.tmp"))  # type: ignore[union-attr]
+
+
+def test_unreadable_cache_files_are_misses(tmp_path: Path) -> None:
+    disk = DiskCache(tmp_path / "c")
+    assert disk.read("nothing.pickle") is None
+    disk.write("value.pickle", {"a": 1})
+    assert disk.read("value.pickle") == {"a": 1}
+    (tmp_path / "c" / "value.pickle").write_bytes(b"\x80\x05truncated")
+    assert disk.read("value.pickle") is None
+    config = _project(tmp_path / "p")
+    config.cache_dir.mkdir(parents=True)  # type: ignore[union-attr]
+    (config.cache_dir / "statements.pickle").write_bytes(b"garbage")  # type: ignore[operator]
+    migrations, _ = read_migrations(config, CatalogCache())
+    assert len(migrations[0].statements) == 2
+
+
+def test_write_is_atomic_and_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    disk = DiskCache(tmp_path)
+    disk.write("value.pickle", "old")
+
+    def broken_dump(*_args: object, **_kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("schema_wiki.project.pickle.dump", broken_dump)
+    disk.write("value.pickle", "new")  # fails quietly: a cache is an optimisation
+    assert disk.read("value.pickle") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".gitignore", "value.pickle"]
+
+
+def test_catalog_comes_from_the_cache_directory_until_a_migration_changes(
+    tmp_path: Path,
+) -> None:
+    config = _project(tmp_path)
+    migrations, _ = read_migrations(config)
+    cold = CatalogCache()
+    catalog = get_catalog(config, migrations, cold)
+    assert cold.misses == 1
+
+    warm = CatalogCache()  # a new process: nothing in memory
+    assert get_catalog(config, migrations, warm) == catalog
+    assert (warm.misses, warm.disk_hits) == (0, 1)
+    assert get_catalog(config, migrations, warm) == catalog
+    assert warm.hits == 1
+
+    path = config.migrations_dir / "20240110090000_create_things.sql"
+    path.write_text(_SQL + "ALTER TABLE things ADD COLUMN size integer;\n")
+    changed, _ = read_migrations(config)
+    after = CatalogCache()
+    new_catalog = get_catalog(config, changed, after)
+    assert after.misses == 1
+    assert [c.name for c in new_catalog.tables[0].columns] == ["id", "name", "size"]
+
+
+def test_the_example_builds_the_same_from_a_warm_cache(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "migrations", tmp_path / "migrations")
+    shutil.copytree(REPO / "adrs", tmp_path / "adrs")
+    config = WikiConfig(
+        root=tmp_path,
+        migrations_dir=tmp_path / "migrations",
+        adrs_dir=tmp_path / "adrs",
+        today=dt.date(2025, 1, 1),
+        cache_dir=tmp_path / ".cache" / "schema-wiki",
+    )
+    from schema_wiki.project import load_project
+
+    cold = load_project(config, CatalogCache())
+    warm_cache = CatalogCache()
+    warm = load_project(config, warm_cache)
+    assert warm_cache.misses == 0 and warm_cache.disk_hits == 1
+    assert warm.tables == cold.tables
+    assert warm.findings == cold.findings
