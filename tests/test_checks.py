@@ -78,3 +78,22 @@ def test_every_rule_is_documented() -> None:
     for rule in RULES:
         assert rule.name == rule.name.lower() and " " not in rule.name
         assert "**Problem.**" in rule.doc and "**Fix.**" in rule.doc, rule.name
+
+
+def test_every_rule_name_the_code_reports_is_a_documented_rule() -> None:
+    """A source that starts reporting a new rule must give it a module in checks/."""
+    import re
+    from pathlib import Path
+
+    import schema_wiki
+
+    package = Path(schema_wiki.__file__).parent
+    literal = re.compile(
+        r"""(?:Finding\(\s*(?:rule=)?|\.note\(\s*|\bRULE\s*=\s*|rule=)"([a-z]+(?:-[a-z]+)+)\""""
+    )
+    named: set[str] = set()
+    for path in package.rglob("*.py"):
+        named.update(literal.findall(path.read_text(encoding="utf-8")))
+    assert named, "the pattern found no rule names at all"
+    assert "dangling-reference" in named and "unreadable-migration" in named
+    assert named <= {r.name for r in RULES}, named - {r.name for r in RULES}
