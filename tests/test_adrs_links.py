@@ -345,3 +345,14 @@ def test_decision_log_has_filter_rows_and_timeline() -> None:
     assert "## Timeline" in log and "### 2017" in log and "### 2024" in log
     assert log.index("### 2017") < log.index("### 2024")
     assert "### undated" in log  # madr2/0002 has a placeholder date
+
+
+def test_an_unreadable_adr_still_has_a_page_that_says_why() -> None:
+    broken, findings = parse_adr(b"# Bad\n\n\xff title\n", "adrs/0003-bad.md", "0003-bad")
+    assert broken is not None and [f.rule for f in findings] == ["invalid-file"]
+    wiki = schema_wiki(broken)
+    wiki.findings.extend(findings)
+    page = pages(wiki)["adrs/0003-bad.md"]
+    assert '!!! failure "This ADR cannot be read"' in page
+    assert "not valid UTF-8 (byte 7); save the file as UTF-8" in page
+    assert "(`adrs/0003-bad.md:3`)" in page  # the finding, with its line
