@@ -19,6 +19,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
 
 from .config import (
     WikiConfig,
@@ -283,6 +284,18 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
                 File.generated(config, CSS_PATH, content=_CSS_SOURCE.read_text(encoding="utf-8"))
             )
         return files
+
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str | None:
+        # A generated page's title is text from the database or a file, which MkDocs
+        # keeps as HTML (entities). mkdocs-material prints page.title in <title> through
+        # `striptags`, which decodes them: a table named "</title><script>..." would
+        # break out. A title in the page's meta is printed as it is, still encoded.
+        generated = page.file.generated_by is not None and page.file.src_uri in self.last_pages
+        if generated and "title" not in page.meta and page.title:
+            page.meta["title"] = page.title
+        return html
 
     def _log_findings(self, wiki: Wiki) -> None:
         for finding in wiki.findings:

@@ -134,6 +134,10 @@ _TYPE_NAMES = {
 }
 _NAME_BAD = re.compile(r"[^A-Za-z0-9_\-\[\]().,\u00C0-\uFFFF]")
 _LABEL_BAD = re.compile(r'["%\\\x00-\x1f\x7f]')
+# Mermaid renders labels as HTML and decodes its own entity codes (``#lt;``) to
+# HTML entities: markup in a table's name stays text (``<img>`` would otherwise
+# reach the page, without its event handlers but with its src).
+_LABEL_ENTITIES = str.maketrans({"<": "#lt;", ">": "#gt;", "&": "#amp;", "#": "#35;"})
 _KEYWORDS = {"pk", "fk", "uk"}
 
 
@@ -158,8 +162,9 @@ def mermaid_type(pg_type: str) -> str:
 
 
 def mermaid_label(text: str) -> str:
-    """Text for a quoted Mermaid label: no quotes, percent signs, backslashes or controls."""
-    return _LABEL_BAD.sub(" ", text).strip() or "_"
+    """Text for a quoted Mermaid label: no quotes, percent signs, backslashes or controls;
+    ``<``, ``>``, ``&`` and ``#`` as Mermaid entity codes."""
+    return _LABEL_BAD.sub(" ", text).strip().translate(_LABEL_ENTITIES) or "_"
 
 
 def _keys(table: Table) -> dict[str, list[str]]:
