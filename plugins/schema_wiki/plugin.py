@@ -30,6 +30,7 @@ from .config import (
 )
 from .errors import SchemaWikiError
 from .model import Level, Wiki
+from .pagefiles import PageFiles
 from .project import CatalogCache, load_project
 from .render import RenderOptions, render_pages
 from .render import paths as page_paths
@@ -178,6 +179,7 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
     def __init__(self) -> None:
         self.command: str = "build"
         self.cache = CatalogCache()
+        self.page_files: PageFiles | None = None
         self.wiki: Wiki | None = None
         self.core: WikiConfig | None = None
         #: The pages of the last build that worked; serve shows them while a source is broken.
@@ -237,6 +239,7 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             if self.core.templates_dir is None:
                 raise
             raise PluginError(f"schema-wiki: rendering with templates_dir failed: {exc}") from None
+        sources = self._page_sources(pages)
         for src_uri, content in pages.items():
             if files.get_file_from_path(src_uri) is not None:
                 log.info("docs/%s exists; it is used instead of the generated page", src_uri)
@@ -244,7 +247,12 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             inclusion = (
                 InclusionLevel.UNDEFINED if src_uri in NAV_PAGES else InclusionLevel.NOT_IN_NAV
             )
-            files.append(File.generated(config, src_uri, content=content, inclusion=inclusion))
+            backing = sources.get(src_uri)
+            if backing is not None:
+                page = File.generated(config, src_uri, abs_src_path=backing, inclusion=inclusion)
+            else:
+                page = File.generated(config, src_uri, content=content, inclusion=inclusion)
+            files.append(page)
         if files.get_file_from_path(CSS_PATH) is None:
             files.append(
                 File.generated(config, CSS_PATH, content=_CSS_SOURCE.read_text(encoding="utf-8"))
@@ -296,6 +304,23 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
         if generated and "title" not in page.meta and page.title:
             page.meta["title"] = page.title
         return html
+
+    def _page_sources(self, pages: dict[str, str]) -> dict[str, str]:
+        """The pages as files in the cache directory (see `pagefiles`), by src_uri.
+
+        Empty, so the pages stay in memory, when there is no cache directory
+        or it cannot be written.
+        """
+        if self.core is None or self.core.cache_dir is None:
+            return {}
+        directory = self.core.cache_dir / "pages"
+        if self.page_files is None or self.page_files.directory != directory:
+            self.page_files = PageFiles(directory)
+        try:
+            return self.page_files.sync(pages)
+        except OSError as exc:
+            log.debug("cannot write pages to %s (%s); keeping them in memory", directory, exc)
+            return {}
 
     def _log_findings(self, wiki: Wiki) -> None:
         for finding in wiki.findings:

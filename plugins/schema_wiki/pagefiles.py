@@ -1,0 +1,101 @@
+"""Generated pages as files in the cache directory, rewritten only when they change.
+
+MkDocs can skip a page in ``mkdocs serve --dirty`` only when the page has a
+source file older than its HTML: a page handed over as an in-memory string
+counts as modified on every rebuild. Writing each generated page to
+``.cache/schema-wiki/pages/<path>`` and touching the file only when its text
+changed lets a rebuild after one edit convert and write just the pages that
+edit changed (DESIGN.md: 1,000 pages in 0.4 s instead of 8 s). The build
+also stops holding every page's Markdown in memory.
+
+Each file is written to a temporary name and renamed into place, so a
+concurrent build or an interrupted one never reads half a page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+__all__ = ["PageFiles"]
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+class PageFiles:
+    """The page files of one project; remembers what it wrote, for the next serve rebuild."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        #: src_uri -> digest of the text last written (or found) there.
+        self._written: dict[str, bytes] = {}
+        #: Pages written by the last `sync`: the ones MkDocs will convert again.
+        self.changed: list[str] = []
+
+    def path(self, src_uri: str) -> Path:
+        return self.directory / src_uri
+
+    def sync(self, pages: Mapping[str, str]) -> dict[str, str]:
+        """Write the pages whose text changed, remove files of pages that are gone.
+
+        Returns ``{src_uri: absolute path}`` for every page. Raises `OSError`
+        when the directory cannot be written (the caller falls back to
+        in-memory pages).
+        """
+        self.directory.mkdir(parents=True, exist_ok=True)
+        ignore = self.directory.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Written by schema-wiki: a cache, never commit it.\n*\n")
+        out: dict[str, str] = {}
+        self.changed = []
+        for src_uri, text in pages.items():
+            data = text.encode("utf-8")
+            digest = _digest(data)
+            target = self.path(src_uri)
+            known = self._written.get(src_uri)
+            if known is None:
+                with contextlib.suppress(OSError):
+                    known = _digest(target.read_bytes())
+            if known != digest:
+                _write_atomically(target, data)
+                self.changed.append(src_uri)
+            self._written[src_uri] = digest
+            out[src_uri] = str(target)
+        self._remove_others(set(pages))
+        return out
+
+    def _remove_others(self, keep: set[str]) -> None:
+        for src_uri in [uri for uri in self._written if uri not in keep]:
+            del self._written[src_uri]
+        for dirpath, _dirnames, filenames in os.walk(self.directory, topdown=False):
+            rel = os.path.relpath(dirpath, self.directory)
+            for name in filenames:
+                if name.startswith(".") and name.endswith(".tmp"):
+                    continue  # another build's page, being written
+                uri = name if rel == "." else f"{rel}/{name}".replace(os.sep, "/")
+                if uri not in keep:
+                    with contextlib.suppress(OSError):
+                        os.unlink(os.path.join(dirpath, name))
+            if rel != ".":
+                with contextlib.suppress(OSError):
+                    os.rmdir(dirpath)  # only succeeds once empty
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
