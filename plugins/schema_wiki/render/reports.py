@@ -46,6 +46,16 @@ def _coverage_values(c: Coverage) -> dict[str, object]:
     }
 
 
+_LEVEL_BADGE = {Level.ERROR: "error", Level.WARNING: "warn", Level.INFO: "info"}
+
+
+def level_badge(level: Level) -> Markup:
+    """A finding's level as a coloured label."""
+    from .views import badge
+
+    return badge(_LEVEL_BADGE.get(level, "muted"), level.value)
+
+
 def rule_anchor(name: str) -> str:
     """The id of a rule's section on the rules page."""
     return "rule-" + re.sub(r"[^a-z0-9-]", "-", name.lower())
@@ -168,6 +178,7 @@ def report_pages(wiki: Wiki, common: Callable[[str], dict[str, object]]) -> Iter
         coverage=coverage(wiki),
         report=report,
         rules_url=Links(wiki, paths.HEALTH).url(RULES_PAGE),
+        level_badge=level_badge,
         Level=Level,
     )
     yield PageContext(paths.HEALTH, "health.md.j2", values)
