@@ -118,6 +118,19 @@ def _execute(conn: psycopg.Connection[Any], migration: Migration, statement: Sta
 
 def _apply_one(conn: psycopg.Connection[Any], migration: Migration) -> None:
     if runs_in_transaction(migration):
+        if len(migration.statements) > 1:
+            # All statements in one round trip: most of the time applying many
+            # small DDL statements is spent waiting for the server one by one.
+            # On an error the transaction is rolled back and replayed statement
+            # by statement, which finds the failing one and reports it exactly.
+            batch = ";\n".join(s.sql for s in migration.statements)
+            try:
+                with conn.transaction():
+                    conn.execute(batch.encode())
+                return
+            except psycopg.Error:
+                if conn.broken:
+                    raise ServerError("lost the connection to the throwaway PostgreSQL") from None
         with conn.transaction():
             for statement in migration.statements:
                 _execute(conn, migration, statement)
