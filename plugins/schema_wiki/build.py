@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import weakref
 from collections.abc import Iterable
 
 from .adr_links import link_relations
@@ -205,17 +206,35 @@ def _attach_dropped_columns(wiki: Wiki, history: History) -> None:
 # --- references -----------------------------------------------------------------
 
 
+#: id(wiki) -> ((the tables list's id, its length), tables by name, by lower-case name).
+_TABLE_INDEX: dict[int, tuple[tuple[int, int], dict[str, list[Table]], dict[str, list[Table]]]] = {}
+
+
+def _tables_by_name(wiki: Wiki) -> tuple[dict[str, list[Table]], dict[str, list[Table]]]:
+    """Tables by name, built once per wiki: ADRs and pages resolve thousands of names, and a
+    scan of every table for each made the ADR pages of a 1,000-table wiki take seconds."""
+    key = id(wiki)
+    entry = _TABLE_INDEX.get(key)
+    shape = (id(wiki.tables), len(wiki.tables))
+    if entry is None or entry[0] != shape:
+        exact: dict[str, list[Table]] = {}
+        lowered: dict[str, list[Table]] = {}
+        for t in wiki.tables:
+            exact.setdefault(t.name, []).append(t)
+            lowered.setdefault(t.name.lower(), []).append(t)
+        if entry is None:
+            weakref.finalize(wiki, _TABLE_INDEX.pop, key, None)
+        entry = _TABLE_INDEX[key] = (shape, exact, lowered)
+    return entry[1], entry[2]
+
+
 def find_table(wiki: Wiki, schema: str | None, name: str) -> Table | None:
     """A current table by name; unqualified names prefer ``public``."""
-    candidates = [
-        t for t in wiki.tables if t.name == name and (schema is None or t.schema == schema)
-    ]
+    exact, lowered = _tables_by_name(wiki)
+    candidates = [t for t in exact.get(name, ()) if schema is None or t.schema == schema]
     if not candidates:
-        lowered = name.lower()
         candidates = [
-            t
-            for t in wiki.tables
-            if t.name.lower() == lowered and (schema is None or t.schema == schema)
+            t for t in lowered.get(name.lower(), ()) if schema is None or t.schema == schema
         ]
     candidates.sort(key=lambda t: (t.schema != "public", t.schema))
     return candidates[0] if candidates else None

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from ..build import resolve_ref
-from ..model import Adr, Finding, Location, RelationKind, Table, Wiki
+from ..build import resolve_ref as _resolve_ref
+from ..model import Adr, Finding, Location, RelationKind, SchemaRef, Table, Wiki
 from ..sources.adrs import STATUSES, table_page_ref
 from . import escape, paths
 from .views import Links, PageContext, link_markdown
@@ -54,28 +54,65 @@ def adr_status_badge(status: str) -> Markup:
 
 def adr_findings(wiki: Wiki, adr: Adr) -> list[Finding]:
     """Findings about an ADR: its own, and any located in its file."""
-    return [
-        f
-        for f in wiki.findings
-        if f.target == adr.id or (f.location is not None and f.location.path == adr.path)
-    ]
+    return _FindingIndex(wiki.findings).about(adr)
+
+
+def _links(values: dict[str, object], wiki: Wiki, page: str) -> Links:
+    """The page's link helpers from ``common`` (they carry look-up tables), or new ones."""
+    links = values.get("L")
+    return links if isinstance(links, Links) else Links(wiki, page)
+
+
+class _Resolver:
+    """`build.resolve_ref`, remembered for one wiki: ADRs name the same tables again and
+    again, and each look-up scans every table."""
+
+    def __init__(self, wiki: Wiki) -> None:
+        self.wiki = wiki
+        self.seen: dict[tuple[str | None, str, str | None], tuple[Table | None, str | None]] = {}
+
+    def __call__(self, ref: SchemaRef) -> tuple[Table | None, str | None]:
+        key = (ref.schema, ref.table, ref.column)
+        if key not in self.seen:
+            table, column, _exists = _resolve_ref(self.wiki, ref)
+            self.seen[key] = (table, column)
+        return self.seen[key]
+
+
+class _FindingIndex:
+    """Findings by target and by file, so each ADR page finds its own in one look-up."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.by_target: dict[str, list[Finding]] = {}
+        self.by_path: dict[str, list[Finding]] = {}
+        for f in findings:
+            self.by_target.setdefault(f.target, []).append(f)
+            if f.location is not None:
+                self.by_path.setdefault(f.location.path, []).append(f)
+
+    def about(self, adr: Adr) -> list[Finding]:
+        own = self.by_target.get(adr.id, [])
+        located = [f for f in self.by_path.get(adr.path, []) if f.target != adr.id]
+        return [*own, *located]
 
 
 def adr_pages(
     wiki: Wiki, common: Callable[[str], dict[str, object]], migrations_dir: str
 ) -> Iterator[PageContext]:
     """One page per ADR and the ADR log; ``common`` gives every page's base values."""
+    findings = _FindingIndex(wiki.findings)
+    resolve = _Resolver(wiki)
     for adr in wiki.adrs:
         page = paths.adr_page(adr.id)
-        links = Links(wiki, page)
         values = common(page)
+        links = _links(values, wiki, page)
         refs: list[Markup] = []
         seen: set[str] = set()
         for ref in adr.refs:
-            if ref.text not in seen and resolve_ref(wiki, ref)[0] is not None:
+            if ref.text not in seen and resolve(ref)[0] is not None:
                 seen.add(ref.text)
                 refs.append(links.ref(ref))
-        body = _repoint_table_links(wiki, adr, links)
+        body = _repoint_table_links(resolve, adr, links)
         values.update(
             adr=adr,
             refs=refs,
@@ -88,18 +125,18 @@ def adr_pages(
                 if r.kind == RelationKind.SUPERSEDED_BY and r.adr_id
             ],
             people=_people(adr),
-            findings=adr_findings(wiki, adr),
+            findings=findings.about(adr),
             adr_status_badge=adr_status_badge,
         )
         yield PageContext(page, "adr.md.j2", values)
 
     values = common(paths.ADRS_INDEX)
-    links = Links(wiki, paths.ADRS_INDEX)
+    links = _links(values, wiki, paths.ADRS_INDEX)
     counts = {s: sum(1 for a in wiki.adrs if a.status == s) for s in STATUSES}
     other = sum(1 for a in wiki.adrs if a.status not in STATUSES)
     values.update(
         adrs=wiki.adrs,
-        rows=[_row(wiki, adr, links) for adr in wiki.adrs],
+        rows=[_row(resolve, adr, links) for adr in wiki.adrs],
         counts=[(s, n) for s, n in counts.items() if n] + ([("other", other)] if other else []),
         timeline=_timeline(wiki, links),
         adr_status_badge=adr_status_badge,
@@ -107,11 +144,11 @@ def adr_pages(
     yield PageContext(paths.ADRS_INDEX, "adrs_index.md.j2", values)
 
 
-def _row(wiki: Wiki, adr: Adr, links: Links) -> LogRow:
+def _row(resolve: _Resolver, adr: Adr, links: Links) -> LogRow:
     tables: list[Markup] = []
     seen: set[tuple[str, str, bool]] = set()
     for ref in adr.refs:
-        table, _column, _exists = resolve_ref(wiki, ref)
+        table, _column = resolve(ref)
         if table is None:
             continue
         key = (table.schema, table.name, table.dropped)
@@ -184,14 +221,14 @@ def _people(adr: Adr) -> list[tuple[str, str]]:
     return out
 
 
-def _repoint_table_links(wiki: Wiki, adr: Adr, links: Links) -> str:
+def _repoint_table_links(resolve: _Resolver, adr: Adr, links: Links) -> str:
     """Point links to table pages at the generated pages, from wherever the ADR file sits."""
 
     def sub(m: re.Match[str]) -> str:
         ref = table_page_ref(m.group(2), adr_location)
         if ref is None:
             return m.group(0)
-        table, column, _exists = resolve_ref(wiki, ref)
+        table, column = resolve(ref)
         if table is None:
             return m.group(0)
         url = _table_url(links, table, column)
