@@ -5,6 +5,7 @@ page, the rules page and the build failing under --strict."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import textwrap
 from pathlib import Path
 
@@ -152,7 +153,7 @@ def test_a_real_project_reports_silences_and_renders(project: Path) -> None:
     assert "](../migrations/20240201000000_tune_users.md)" in health
     assert "## Silenced in place" in health and "age explains itself" in health
     assert f"]({Path(RULES_PAGE).name}#rule-unsafe-migration)" in health
-    assert "| `public` | 1 | 100% (1) | 3 | 33% (1) |" in health
+    assert "| `public` | 1 | 100% (1) | 3 | 33% (1) |" in html.unescape(health)
     rules = pages[RULES_PAGE]
     assert "{ #rule-unused-ignore }" in rules and "**Problem.**" in rules
     tune_page = pages[migration_page("20240201000000_tune_users")]
@@ -166,5 +167,5 @@ def test_mkdocs_build_passes_with_warnings_and_strict_fails(project: Path) -> No
     strict = run(["mkdocs", "build", "--strict", "-d", str(project / "site")], project, today=None)
     assert strict.returncode == 1
     assert "warnings in strict mode" in strict.stdout + strict.stderr
-    html = (project / "site" / "schema" / "rules" / "index.html").read_text(encoding="utf-8")
-    assert 'id="rule-expired-column"' in html
+    page = (project / "site" / "schema" / "rules" / "index.html").read_text(encoding="utf-8")
+    assert 'id="rule-expired-column"' in page

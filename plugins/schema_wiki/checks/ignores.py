@@ -101,12 +101,21 @@ def apply_ignores(
         if scope.broken is None and rule(scope.ignore.rule) is None:
             scope.broken = f"names no rule {scope.ignore.rule!r}"
     statements = _statement_lines(wiki)
+    # Index the scopes by what can make them match, so each finding tries a few.
+    index: dict[tuple[str, str], list[int]] = {}
+    for number, scope in enumerate(scopes):
+        for key in {*scope.lines, *scope.targets, *scope.prefixes}:
+            index.setdefault((scope.ignore.rule, key), []).append(number)
     kept: list[Finding] = []
     silenced: list[Silenced] = []
     for finding in findings:
         loc = finding.location
         at_statement = loc is not None and (loc.path, loc.line) in statements
-        match = next((s for s in scopes if s.covers(finding, at_statement)), None)
+        keys = [finding.target, *_prefixes(finding.target), *([loc.path] if loc else [])]
+        candidates = sorted({n for k in keys for n in index.get((finding.rule, k), ())})
+        match = next(
+            (scopes[n] for n in candidates if scopes[n].covers(finding, at_statement)), None
+        )
         if match is None:
             kept.append(finding)
             continue
@@ -114,6 +123,12 @@ def apply_ignores(
         silenced.append(Silenced(finding, match.ignore))
     unused = [_unused(s) for s in scopes if not s.used]
     return kept, silenced, unused
+
+
+def _prefixes(target: str) -> list[str]:
+    """``public.users`` for ``public.users.email``: what a table-wide ignore is keyed by."""
+    parts = target.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
 def _unused(scope: _Scope) -> Finding:
@@ -143,6 +158,8 @@ def _migration_scopes(wiki: Wiki) -> Iterator[_Scope]:
     targets = _statement_targets(wiki)
     for migration in wiki.migrations:
         for index, file in enumerate(migration.files):
+            if "schema-wiki" not in file.sql:
+                continue
             statements = sorted(
                 (s for s in migration.statements if s.location.path == file.path),
                 key=lambda s: s.location.line or 0,

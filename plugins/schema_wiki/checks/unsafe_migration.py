@@ -107,6 +107,8 @@ class _Replay:
 
     def __init__(self) -> None:
         self.tables: dict[tuple[str, str], _Table] = {}
+        #: table name -> schemas holding a table of that name (ALTER TABLE without schema).
+        self.schemas: dict[str, set[str]] = {}
         self.hits: list[_Hit] = []
 
     def table(self, schema: str, name: str) -> _Table:
@@ -115,7 +117,7 @@ class _Replay:
         if found is None:
             # Not created by any migration so far: it existed before them.
             found = _Table(schema, name, created_in=None)
-            self.tables[key] = found
+            self.put(found)
         return found
 
     def column(self, table: _Table, name: str) -> _Column:
@@ -125,8 +127,16 @@ class _Replay:
             table.columns[name] = found
         return found
 
+    def put(self, table: _Table) -> None:
+        self.tables[(table.schema, table.name)] = table
+        self.schemas.setdefault(table.name, set()).add(table.schema)
+
+    def remove(self, table: _Table) -> None:
+        self.tables.pop((table.schema, table.name), None)
+        self.schemas.get(table.name, set()).discard(table.schema)
+
     def by_name(self, name: str) -> list[_Table]:
-        return [t for t in self.tables.values() if t.name == name]
+        return [self.tables[(schema, name)] for schema in sorted(self.schemas.get(name, ()))]
 
     def migration(self, migration: Migration) -> None:
         added: list[_Column] = []
@@ -156,7 +166,9 @@ class _Replay:
         added: list[_Column],
         touched: list[_Column],
     ) -> None:
-        words = _sql.words(statement.sql)
+        # Tokenizing is the costly part: only ALTER TABLE statements that may add or
+        # validate a constraint need their words; CREATE INDEX needs one look at its head.
+        words = _sql.words(statement.sql) if _CONSTRAINT_WORDS.search(statement.sql) else []
         clauses = _sql.clauses(words)
         # Constraints come from the text: the statement analysis records no change for
         # some (an unnamed ``ADD CHECK``), and never their kind or NOT VALID.
@@ -241,20 +253,20 @@ class _Replay:
         if action == Action.CREATE_TABLE:
             key = (change.schema, change.table)
             if key not in self.tables:
-                self.tables[key] = _Table(change.schema, change.table, created_in=migration.id)
+                self.put(_Table(change.schema, change.table, created_in=migration.id))
             return
         table = self.table(change.schema, change.table)
         new_table = table.created_in == migration.id
         if action == Action.DROP_TABLE:
-            self.tables.pop((table.schema, table.name), None)
+            self.remove(table)
             return
         if action == Action.RENAME_TABLE and change.new_name:
-            self.tables.pop((table.schema, table.name), None)
+            self.remove(table)
             table.name = change.new_name
-            self.tables[(table.schema, table.name)] = table
+            self.put(table)
             return
         if action == Action.CREATE_INDEX:
-            if not new_table and not _sql.has_sequence(words[:4], "INDEX", "CONCURRENTLY"):
+            if not new_table and not _CONCURRENTLY.match(statement.sql):
                 index = f"index {change.detail}" if change.detail else "an index"
                 self.hit(
                     table,
@@ -357,6 +369,11 @@ def _q(table: _Table, column: _Column | None = None) -> str:
     return f"{base}.{column.name}" if column else base
 
 
+_CONSTRAINT_WORDS = re.compile(
+    r"^\s*ALTER\s+TABLE\b.*\b(?:CHECK|FOREIGN|UNIQUE|PRIMARY|EXCLUDE|VALIDATE)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_CONCURRENTLY = re.compile(r"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\b", re.IGNORECASE)
 _VARCHAR = re.compile(r"^(?:varchar|character varying)\s*(?:\(\s*(\d+)\s*\))?$")
 
 
