@@ -279,3 +279,9 @@ def test_adr_ignore_that_is_not_a_list_or_mapping_is_reported() -> None:
     wiki = _legacy_wiki(adr("0013-x", refs=["users"], meta={"ignore": 42}))
     [unused] = of_rule(check(wiki), "unused-ignore")
     assert "should list rule names" in unused.message
+
+
+def test_the_directive_and_rule_names_are_case_insensitive() -> None:
+    wiki, _ = _wiki("-- Schema-Wiki: IGNORE Unsafe-Migration ok\nCREATE INDEX a ON users (x);\n")
+    assert _unsafe_lines(wiki) == []
+    assert [s.ignore.rule for s in wiki.silenced] == ["unsafe-migration"]

@@ -48,7 +48,9 @@ from . import Context, unused_ignore
 _COMMENT = re.compile(
     r"schema-wiki:\s*(?P<kind>ignore-file|ignore)(?![\w-])[ \t]*(?P<rest>.*)$", re.IGNORECASE
 )
-_RULES = re.compile(r"(?P<rules>[a-z0-9_-]+(?:\s*,\s*[a-z0-9_-]+)*)\s*(?P<reason>.*)$")
+_RULES = re.compile(
+    r"(?P<rules>[a-z0-9_-]+(?:\s*,\s*[a-z0-9_-]+)*)\s*(?P<reason>.*)$", re.IGNORECASE
+)
 
 
 @dataclass
@@ -155,11 +157,13 @@ def _scope_text(ignore: Ignore) -> str:
 
 
 def _migration_scopes(wiki: Wiki) -> Iterator[_Scope]:
-    targets = _statement_targets(wiki)
+    targets: dict[Location, set[str]] | None = None
     for migration in wiki.migrations:
         for index, file in enumerate(migration.files):
             if "schema-wiki" not in file.sql:
                 continue
+            if targets is None:
+                targets = _statement_targets(wiki)
             statements = sorted(
                 (s for s in migration.statements if s.location.path == file.path),
                 key=lambda s: s.location.line or 0,
