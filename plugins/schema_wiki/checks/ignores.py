@@ -48,6 +48,7 @@ from . import Context, unused_ignore
 _COMMENT = re.compile(
     r"schema-wiki:\s*(?P<kind>ignore-file|ignore)(?![\w-])[ \t]*(?P<rest>.*)$", re.IGNORECASE
 )
+_MARK = re.compile("schema-wiki", re.IGNORECASE)
 _RULES = re.compile(
     r"(?P<rules>[a-z0-9_-]+(?:\s*,\s*[a-z0-9_-]+)*)\s*(?P<reason>.*)$", re.IGNORECASE
 )
@@ -160,7 +161,7 @@ def _migration_scopes(wiki: Wiki) -> Iterator[_Scope]:
     targets: dict[Location, set[str]] | None = None
     for migration in wiki.migrations:
         for index, file in enumerate(migration.files):
-            if "schema-wiki" not in file.sql:
+            if not _MARK.search(file.sql):
                 continue
             if targets is None:
                 targets = _statement_targets(wiki)
