@@ -49,6 +49,8 @@ def _finalize(value: object) -> object:
         return ""
     if isinstance(value, Markup):
         return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Markup(str(value))  # digits and a minus sign are never markup mid-line
     return escape.md(value)
 
 
@@ -68,7 +70,10 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
     loaders.append(bundled)
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
-        autoescape=False,
+        # Autoescape with `_finalize` escaping for Markdown first: every value arrives as
+        # Markup, so nothing is HTML-escaped twice, and `super()` and macros return Markup
+        # (with autoescape off they return str, which `_finalize` would then escape).
+        autoescape=True,
         finalize=_finalize,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

@@ -6,6 +6,7 @@ them like any hand-written link, whatever ``use_directory_urls`` says.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import posixpath
 import re
@@ -50,11 +51,20 @@ def adr_page(adr_id: str) -> str:
 
 def relative(from_page: str, to_page: str, anchor: str | None = None) -> str:
     """The link from one generated page to another (or to an anchor on it)."""
-    if to_page == from_page:
-        target = ""
-    else:
-        target = posixpath.relpath(to_page, posixpath.dirname(from_page) or ".")
+    target = "" if to_page == from_page else _relpath(posixpath.dirname(from_page), to_page)
     return f"{target}#{anchor}" if anchor else (target or "#")
+
+
+@functools.lru_cache(maxsize=65536)
+def _relpath(from_dir: str, to_page: str) -> str:
+    # Both are POSIX paths relative to docs/: no file system involved (posixpath.relpath
+    # would call os.getcwd twice per link, a third of a large wiki's render time).
+    here = [p for p in from_dir.split("/") if p]
+    there = to_page.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1
+    return "/".join([".."] * (len(here) - common) + there[common:])
 
 
 def column_link(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Iterator
@@ -111,13 +112,7 @@ class Links:
         m = self._migration(migration_id)
         if m is None:
             return escape.code(migration_id)
-        if dated:
-            when = m.date.isoformat() if m.date else "undated"
-            label = Markup("{} · {}").format(when, escape.md(m.title))
-        elif title:
-            label = escape.md(m.title)
-        else:
-            label = escape.code(m.id)
+        label = _migration_label(m, title=title, dated=dated)
         return Markup(f"[{label}]({self.url(paths.migration_page(m.id))})")
 
     def columns(self, table: Table, names: tuple[str, ...] | list[str]) -> Markup:
@@ -140,6 +135,20 @@ class Links:
         target = paths.table_page(table.schema, table.name, dropped=table.dropped)
         anchor = paths.column_anchor(column)
         return Markup(f"[{escape.code(ref.text)}]({self.url(target, anchor)})")
+
+
+def _migration_label(m: Migration, *, title: bool, dated: bool) -> Markup:
+    if dated:
+        return _label(m.id, m.title, m.date.isoformat() if m.date else "undated")
+    return _label(m.id, m.title, None) if title else _label(m.id, None, None)
+
+
+@functools.lru_cache(maxsize=16384)
+def _label(migration_id: str, title: str | None, when: str | None) -> Markup:
+    # A large wiki links each migration from many pages: escape each label once.
+    if title is None:
+        return escape.code(migration_id)
+    return Markup(f"{when} · {escape.md(title)}") if when else escape.md(title)
 
 
 def adr_label(adr: Adr) -> str:
@@ -233,73 +242,93 @@ def column_badges(
     return Markup(" ").join(out)
 
 
-def format_count(value: int | None) -> str:
-    """``12345`` -> ``12,345``; None (unknown) -> an empty string."""
-    return "" if value is None else f"{value:,}"
+def format_count(value: int | None) -> Markup:
+    """``12345`` -> ``12,345``; None (unknown) -> nothing. Digits and commas need no escaping."""
+    return Markup("" if value is None else f"{int(value):,}")
 
 
-def format_bytes(value: int | None) -> str:
-    """A size in bytes for people: ``8192`` -> ``8 kB``."""
+def format_bytes(value: int | None) -> Markup:
+    """A size in bytes for people: ``8192`` -> ``8.0 kB``, ``123456789`` -> ``118 MB``."""
     if value is None:
-        return ""
+        return Markup("")
     size = float(value)
-    for unit in ("bytes", "kB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "bytes" or size >= 10 else f"{size:.1f} {unit}"
+    units = ("bytes", "kB", "MB", "GB", "TB")
+    step = 0
+    while size >= 1024 and step < len(units) - 1:
         size /= 1024
-    return f"{value} bytes"  # pragma: no cover - the loop always returns
+        step += 1
+    unit = units[step]
+    text = f"{size:.0f} {unit}" if unit == "bytes" or size >= 10 else f"{size:.1f} {unit}"
+    return Markup(text)
+
+
+#: How a history line names each action.
+VERBS = {
+    Action.CREATE_TABLE: "created",
+    Action.DROP_TABLE: "dropped",
+    Action.RENAME_TABLE: "renamed",
+    Action.COMMENT_TABLE: "commented",
+    Action.ADD_COLUMN: "added",
+    Action.DROP_COLUMN: "dropped",
+    Action.RENAME_COLUMN: "renamed",
+    Action.ALTER_TYPE: "type changed",
+    Action.SET_NOT_NULL: "made NOT NULL",
+    Action.DROP_NOT_NULL: "made nullable",
+    Action.SET_DEFAULT: "default set",
+    Action.DROP_DEFAULT: "default dropped",
+    Action.COMMENT_COLUMN: "commented",
+    Action.CREATE_INDEX: "index created",
+    Action.DROP_INDEX: "index dropped",
+    Action.ADD_CONSTRAINT: "constraint added",
+    Action.DROP_CONSTRAINT: "constraint dropped",
+}
+_TYPED = (Action.ADD_COLUMN, Action.ALTER_TYPE)
+_NAMED = (
+    Action.CREATE_INDEX,
+    Action.DROP_INDEX,
+    Action.ADD_CONSTRAINT,
+    Action.DROP_CONSTRAINT,
+    Action.SET_DEFAULT,
+)
 
 
 def event_text(links: Links, table: Table, event: Event) -> Markup:
-    """One history line: what happened, by which migration."""
-    verb = {
-        Action.CREATE_TABLE: "created",
-        Action.DROP_TABLE: "dropped",
-        Action.RENAME_TABLE: "renamed",
-        Action.COMMENT_TABLE: "commented",
-        Action.ADD_COLUMN: "added",
-        Action.DROP_COLUMN: "dropped",
-        Action.RENAME_COLUMN: "renamed",
-        Action.ALTER_TYPE: "type changed",
-        Action.SET_NOT_NULL: "made NOT NULL",
-        Action.DROP_NOT_NULL: "made nullable",
-        Action.SET_DEFAULT: "default set",
-        Action.DROP_DEFAULT: "default dropped",
-        Action.COMMENT_COLUMN: "commented",
-        Action.CREATE_INDEX: "index created",
-        Action.DROP_INDEX: "index dropped",
-        Action.ADD_CONSTRAINT: "constraint added",
-        Action.DROP_CONSTRAINT: "constraint dropped",
-    }[event.action]
-    parts = [Markup("**{}**").format(verb)]
+    """One history line: its date, what happened, and the migration (by title) that did it."""
+    return timeline(links, [event])[0]
+
+
+def _what(event: Event) -> str:
+    # Every piece is Markup already (escape.code), so plain f-strings are safe here.
+    what = f"**{VERBS[event.action]}**"
     if event.old_name and event.new_name:
-        parts.append(
-            Markup("from {} to {}").format(escape.code(event.old_name), escape.code(event.new_name))
-        )
-    elif event.action in (Action.ADD_COLUMN, Action.ALTER_TYPE) and event.detail:
-        parts.append(Markup("as {}").format(escape.code(event.detail)))
-    elif (
-        event.action
-        in (
-            Action.CREATE_INDEX,
-            Action.DROP_INDEX,
-            Action.ADD_CONSTRAINT,
-            Action.DROP_CONSTRAINT,
-            Action.SET_DEFAULT,
-        )
-        and event.detail
-    ):
-        parts.append(escape.code(event.detail))
-    parts.append(Markup("· {}").format(links.migration(event.migration_id, title=True)))
-    when = event.date.isoformat() if event.date else "undated"
-    return Markup('<span class="sw-when">{}</span> {}').format(when, Markup(" ").join(parts))
+        what += f" from {escape.code(event.old_name)} to {escape.code(event.new_name)}"
+    elif event.action in _TYPED and event.detail:
+        what += f" as {escape.code(event.detail)}"
+    elif event.action in _NAMED and event.detail:
+        what += f" {escape.code(event.detail)}"
+    return what
+
+
+def timeline(links: Links, events: list[Event]) -> list[Markup]:
+    """History lines, one per migration: its date, what it did, and its title as a link.
+
+    ``2024-02-15 **added** as `VARCHAR(50)`, **commented** · [Add legacy_id column](...)``
+    """
+    lines: list[Markup] = []
+    for migration_id, group in groupby(events, key=lambda e: e.migration_id):
+        items = list(group)
+        when = items[0].date.isoformat() if items[0].date else "undated"
+        what = ", ".join(_what(e) for e in items)
+        by = links.migration(migration_id, title=True)
+        lines.append(Markup(f'<span class="sw-when">{when}</span> {what} · {by}'))
+    return lines
 
 
 def _migration_meta(m: Migration | None) -> dict[str, str]:
     if m is None:
         return {}
     return {
-        "date": m.date.isoformat() if m.date else "",
+        "date": Markup(m.date.isoformat()) if m.date else "",
         "author": m.header.text("author") or "",
         "ticket": m.header.text("ticket") or "",
         "context": escape.summary(m.header.text("context")),
@@ -428,7 +457,10 @@ def table_values(
                 "anchor": Markup(paths.column_anchor(column.name)),
                 "badges": column_badges(wiki, table, column, keys, warn_days=warn_days),
                 "introduced": _migration_meta(intro),
-                "history": [event_text(links, table, e) for e in column.history],
+                "history": timeline(links, column.history),
+                # Worth showing when something happened after the introducing migration.
+                "eventful": column.dropped
+                or any(e.migration_id != column.introduced_by for e in column.history),
                 "adrs": [adrs[a] for a in column.adrs if a in adrs],
                 "references": Markup(", ").join(
                     _fk_target(links, fk, column.name) for fk in refs_out
@@ -443,7 +475,7 @@ def table_values(
         "table": table,
         "rows": rows,
         "introduced": _migration_meta(migrations.get(table.introduced_by or "")),
-        "table_history": [event_text(links, table, e) for e in table.history],
+        "table_history": timeline(links, table.history),
         "adrs": [adrs[a] for a in table.adrs if a in adrs],
         "findings": findings_for(wiki, table.qualified),
         "references": [_fk_row(links, fk, fk.target) for fk in outgoing],
@@ -741,7 +773,7 @@ def _drop_event(events: list[Event], *actions: Action) -> Event | None:
 def _why(migrations: dict[str, Migration], event: Event | None) -> dict[str, object]:
     m = migrations.get(event.migration_id) if event else None
     return {
-        "date": event.date.isoformat() if event and event.date else "",
+        "date": Markup(event.date.isoformat()) if event and event.date else "",
         "migration": event.migration_id if event else None,
         "author": (m.header.text("author") or "") if m else "",
         "why": escape.summary(m.header.text("context")) if m else "",
