@@ -1,0 +1,30 @@
+"""Fast paths give the same answers as the straightforward code they replace."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from schema_wiki.model import Finding, Level
+from schema_wiki.render.views import findings_for
+
+_PART = st.sampled_from(["public", "app", "users", "users_x", "id", "email", "a.b", ""])
+
+
+@dataclass
+class _Wiki:
+    findings: list[Finding] = field(default_factory=list)
+
+
+@given(
+    targets=st.lists(st.lists(_PART, min_size=1, max_size=4).map(".".join), max_size=30),
+    prefix=st.lists(_PART, min_size=1, max_size=3).map(".".join),
+)
+def test_findings_for_matches_a_scan(targets: list[str], prefix: str) -> None:
+    wiki = _Wiki([Finding("r", Level.WARNING, t, f"m{i}") for i, t in enumerate(targets)])
+    expected = [f for f in wiki.findings if f.target == prefix or f.target.startswith(prefix + ".")]
+    assert findings_for(wiki, prefix) == expected  # type: ignore[arg-type]
+    wiki.findings.append(Finding("r", Level.ERROR, prefix, "new"))
+    assert findings_for(wiki, prefix)[-1].message == "new"  # type: ignore[arg-type]
