@@ -170,3 +170,16 @@ def test_any_text_never_raises(text: str) -> None:
 @given(st.text())
 def test_any_unicode_text_never_raises(text: str) -> None:
     parse_header(text, "m.sql")
+
+
+def test_an_ignore_directive_ends_a_multi_line_field() -> None:
+    sql = (
+        "-- Migration: Drop old columns\n"
+        "-- Context:\n"
+        "-- The split is complete.\n"
+        "-- schema-wiki: ignore unsafe-migration dropped after the backfill was verified\n"
+        "ALTER TABLE users DROP COLUMN bio;\n"
+    )
+    header, findings = parse_header(sql, "m.sql")
+    assert findings == []
+    assert header.text("context") == "The split is complete."

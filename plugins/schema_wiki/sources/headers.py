@@ -157,6 +157,9 @@ def _block_text(text: str, depth: int) -> tuple[str, str, int]:
     return text, "", depth
 
 
+_OUR_DIRECTIVE = re.compile(r"schema-wiki\s*:", re.IGNORECASE)
+
+
 def _add(out: list[tuple[int, str | None]], number: int, pieces: list[str]) -> None:
     text = " ".join(p for p in pieces if p.strip())
     if not pieces:
@@ -167,6 +170,11 @@ def _add(out: list[tuple[int, str | None]], number: int, pieces: list[str]) -> N
     if stripped.startswith("*") and not stripped.startswith("**"):
         stripped = stripped[1:].strip()
     if _DIRECTIVE.match(text):
+        return
+    if _OUR_DIRECTIVE.match(stripped):
+        # "-- schema-wiki: ignore ..." is an instruction, never part of a field:
+        # it ends the field above it like a blank comment line does.
+        out.append((number, None))
         return
     out.append((number, stripped or None))
 
