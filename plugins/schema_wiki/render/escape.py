@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 _CONTROL = {i: " " for i in range(32) if i not in (9, 10)}
 _CONTROL[0x7F] = " "
+_MD_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 #: Always markup somewhere: HTML, emphasis, code, links, tables, attribute lists,
 #: strike/sub/sup/mark, maths, admonition titles.
 _ALWAYS = '\\`*{}[]<>&|~^=$"'
@@ -56,7 +57,10 @@ def md(value: object) -> Markup:
         return Markup("")
     if isinstance(value, Markup):
         return value
-    text = " ".join(str(value).translate(_CONTROL).split("\n")).replace("\t", " ")
+    text = str(value)
+    if _MD_CONTROL.search(text):  # rare: a search is far cheaper than translating every text
+        text = text.translate(_CONTROL)
+    text = text.replace("\n", " ").replace("\t", " ")
     return Markup(_escape(text.lstrip()))
 
 
@@ -122,14 +126,17 @@ def summary(value: object, limit: int = 160) -> str:
 
 _BACKTICKS = re.compile(r"`+")
 _CONTROLS = {i: " " for i in range(32)}
+_ANY_CONTROL = re.compile("[\x00-\x1f]")
 
 
 def code(value: object) -> Markup:
     """An inline code span; backticks inside are handled with a longer fence."""
-    text = str(value).translate(_CONTROLS)
+    text = str(value)
+    if _ANY_CONTROL.search(text):  # rare: a search is far cheaper than translating every text
+        text = text.translate(_CONTROLS)
     if not text:
         return Markup("")
-    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    longest = max(map(len, _BACKTICKS.findall(text)), default=0) if "`" in text else 0
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or longest else ""
     return Markup(f"{fence}{pad}{text}{pad}{fence}")
@@ -137,10 +144,7 @@ def code(value: object) -> Markup:
 
 def fenced(value: str, lang: str = "") -> Markup:
     """A fenced code block that no backtick run inside can close early."""
-    longest = run = 0
-    for ch in value:
-        run = run + 1 if ch == "`" else 0
-        longest = max(longest, run)
+    longest = max(map(len, _BACKTICKS.findall(value)), default=0)
     fence = "`" * max(3, longest + 1)
     body = value.rstrip("\n")
     return Markup(f"{fence}{lang}\n{body}\n{fence}")
