@@ -269,9 +269,16 @@ def read_migrations(
 def load_project(config: WikiConfig, cache: CatalogCache | None = None) -> Wiki:
     """Read everything and return the checked wiki. Raises `SchemaWikiError` subclasses."""
     if not config.migrations_dir.is_dir():
+        problem = "is a file" if config.migrations_dir.exists() else "does not exist"
         raise ConfigError(
-            f"migrations: directory {_shown(config, config.migrations_dir)} does not exist;"
+            f"migrations: directory {_shown(config, config.migrations_dir)} {problem};"
             " create it or set `migrations:` in mkdocs.yml"
+        )
+    if config.adrs_dir.exists() and not config.adrs_dir.is_dir():
+        # A missing ADR directory is fine (no ADRs yet); a file there is a mistake.
+        raise ConfigError(
+            f"adrs: {_shown(config, config.adrs_dir)} is a file, not a directory;"
+            " set `adrs:` in mkdocs.yml to the directory of your ADRs"
         )
     cache = cache if cache is not None else CatalogCache()
     migrations, migration_findings = read_migrations(config, cache)

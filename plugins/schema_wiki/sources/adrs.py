@@ -41,7 +41,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import frontmatter
 import yaml
 
 from ..model import Adr, AdrRelation, Finding, Level, Location, RelationKind, SchemaRef
@@ -301,6 +300,21 @@ def parse_adr(data: bytes, rel: str, stem: str) -> tuple[Adr | None, list[Findin
 # --- front matter -------------------------------------------------------------------
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a date it cannot build (``2024-02-30``) stays
+    text: an ``invalid-date`` finding on its line, not the whole front matter lost."""
+
+
+def _timestamp_or_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> object:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_text)
+
+
 def _split_front_matter(
     text: str,
 ) -> tuple[dict[str, object], str, int, tuple[str, int] | None]:
@@ -313,7 +327,9 @@ def _split_front_matter(
     body = text[4 + end.end() :].lstrip("\n")
     body_line = text[: len(text) - len(body)].count("\n") + 1
     try:
-        post = frontmatter.loads(text)
+        # Read here rather than with python-frontmatter, which drops a front matter
+        # that is not a mapping without a word.
+        metadata = yaml.load(text[4 : 4 + end.start()], Loader=_FrontMatterLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 1
@@ -324,11 +340,13 @@ def _split_front_matter(
             body_line,
             (f"front matter is not valid YAML: {problem}; fix the YAML", line),
         )
-    except Exception as exc:  # python-frontmatter wraps some YAML errors in its own types
+    except Exception as exc:  # a value PyYAML cannot construct
         return {}, body, body_line, (f"front matter cannot be read: {exc}", 1)
-    if not isinstance(post.metadata, dict):
+    if metadata is None:
+        return {}, body, body_line, None
+    if not isinstance(metadata, dict):
         return {}, body, body_line, ("front matter must be a YAML mapping of keys to values", 2)
-    return dict(post.metadata), body, body_line, None
+    return dict(metadata), body, body_line, None
 
 
 def _meta_line(text: str, key: str) -> int:

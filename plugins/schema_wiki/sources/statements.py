@@ -44,6 +44,9 @@ DEFAULT_SCHEMA = "public"
 #: PostgreSQL's NAMEDATALEN - 1: longer identifiers are truncated by the server.
 _MAX_IDENTIFIER_BYTES = 63
 _DIALECT = SchemaWikiPostgres()
+#: Statements that change rows only, never the schema (``SELECT ... INTO`` and
+#: ``WITH`` may create a table, so they are parsed).
+_DATA_ONLY = frozenset({TokenType.INSERT, TokenType.UPDATE, TokenType.DELETE})
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _TABLE_COMMENT_KINDS = {"TABLE", "VIEW", "MATERIALIZED VIEW", "FOREIGN TABLE"}
 _MAX_ERROR_CHARS = 200
@@ -243,6 +246,10 @@ class _Analyzer:
         transactional = all(_transactional(chunk) for chunk in _chunks(tokens))
         for chunk in _chunks(tokens):
             self._track_search_path(chunk)
+        if first.token_type in _DATA_ONLY:
+            # Rows change, the schema does not: nothing to analyse. Data migrations
+            # hold thousands of these, and parsing them was most of the load time.
+            return Statement(sql=source, location=location, transactional=transactional)
         try:
             expressions = self.parser.parse(tokens, text)
         except ParseError as error:
