@@ -153,8 +153,10 @@ def _enable_mermaid(config: MkDocsConfig) -> None:
 
     if "pymdownx.superfences" not in config.markdown_extensions:
         config.markdown_extensions.append("pymdownx.superfences")
-    settings = config.mdx_configs.setdefault("pymdownx.superfences", {})
-    fences = settings.setdefault("custom_fences", [])
+    settings = config.mdx_configs.get("pymdownx.superfences") or {}
+    config.mdx_configs["pymdownx.superfences"] = settings
+    fences = settings.get("custom_fences") or []
+    settings["custom_fences"] = fences
     if not any(fence.get("name") == "mermaid" for fence in fences):
         fences.append({"name": "mermaid", "class": "mermaid", "format": fence_code_format})
     if SCRIPT_JS not in [str(script) for script in config.extra_javascript]:
