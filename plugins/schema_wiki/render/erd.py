@@ -39,10 +39,12 @@ class ForeignKey:
 
     @property
     def columns(self) -> tuple[str, ...]:
+        """The referencing columns."""
         return self.constraint.columns
 
     @property
     def ref_columns(self) -> tuple[str, ...]:
+        """The referenced columns, in the same order."""
         return self.constraint.ref_columns
 
 

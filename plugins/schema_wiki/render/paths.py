@@ -37,15 +37,18 @@ def slug(name: str) -> str:
 
 
 def table_page(schema: str, name: str, *, dropped: bool = False) -> str:
+    """``schema/<schema>/<table>.md``, or under ``schema/dropped/`` for a dropped table."""
     prefix = "schema/dropped" if dropped else "schema"
     return f"{prefix}/{slug(schema)}/{slug(name)}.md"
 
 
 def migration_page(migration_id: str) -> str:
+    """``migrations/<id>.md``."""
     return f"migrations/{slug(migration_id)}.md"
 
 
 def adr_page(adr_id: str) -> str:
+    """``adrs/<id>.md``."""
     return f"adrs/{slug(adr_id)}.md"
 
 
@@ -70,4 +73,5 @@ def _relpath(from_dir: str, to_page: str) -> str:
 def column_link(
     from_page: str, schema: str, table: str, column: str, *, dropped: bool = False
 ) -> str:
+    """The link from ``from_page`` to a column's anchor on its table's page."""
     return relative(from_page, table_page(schema, table, dropped=dropped), column_anchor(column))

@@ -41,6 +41,8 @@ STATUS_KINDS = {
 
 @dataclass
 class PageContext:
+    """One page to render: its path under ``docs/``, its template, and what the template gets."""
+
     path: str
     template: str
     values: dict[str, object] = field(default_factory=dict)
@@ -88,15 +90,18 @@ class Links:
         return self.wiki.adr(adr_id)
 
     def url(self, to_page: str, anchor: str | None = None) -> Markup:
+        """The relative URL of another generated page (``.md``, checked by MkDocs)."""
         # Page paths come from `paths.slug`, which keeps only characters safe in a link.
         return Markup(paths.relative(self.page, to_page, anchor))
 
     def table(self, table: Table, text: str | None = None) -> Markup:
+        """A link to a table's page, labelled with its name (or ``text``) as code."""
         target = paths.table_page(table.schema, table.name, dropped=table.dropped)
         label = escape.code(text or table.name)
         return Markup(f"[{label}]({self.url(target)})")
 
     def column(self, table: Table, column: str | Column, *, qualified: bool = False) -> Markup:
+        """A link to a column's anchor on its table's page (``table.column`` if qualified)."""
         name = column if isinstance(column, str) else column.name
         target = paths.table_page(table.schema, table.name, dropped=table.dropped)
         label = escape.code(f"{table.name}.{name}" if qualified else name)
@@ -120,6 +125,7 @@ class Links:
         return Markup(", ").join(self.column(table, n, qualified=True) for n in names)
 
     def adr(self, adr_id: str, *, short: bool = False) -> Markup:
+        """A link to an ADR's page: ``ADR-0015: Title``, or just ``ADR-0015`` when short."""
         a = self._adr(adr_id)
         if a is None:
             return escape.code(adr_id)
@@ -127,6 +133,7 @@ class Links:
         return Markup(f"[{escape.md(label)}]({self.url(paths.adr_page(a.id))})")
 
     def ref(self, ref: SchemaRef) -> Markup:
+        """A link for an ADR's reference to a table or column; code when it resolves to nothing."""
         table, column, _ = resolve_ref(self.wiki, ref)
         if table is None:
             return escape.code(ref.text)
@@ -152,10 +159,12 @@ def _label(migration_id: str, title: str | None, when: str | None) -> Markup:
 
 
 def adr_label(adr: Adr) -> str:
+    """``ADR-0015`` for a numbered ADR, else its id."""
     return f"ADR-{adr.number:04d}" if adr.number is not None else adr.id
 
 
 def status_badge(status: str) -> Markup:
+    """An ADR status as a badge coloured by what it means (accepted, proposed, superseded...)."""
     return badge(STATUS_KINDS.get(status, "info"), status)
 
 
