@@ -16,10 +16,13 @@ Locks. Measured on PostgreSQL 15 and 18: reading ``pg_class`` and friends,
 take no lock on user tables, but ``pg_get_indexdef``, ``pg_get_constraintdef``,
 ``pg_get_viewdef``, ``pg_get_partkeydef``, ``pg_get_expr`` with a relation and
 the size functions take an AccessShareLock on the relation they describe
-(released right after). AccessShareLock conflicts only with ACCESS EXCLUSIVE
-(DDL in progress): then we wait at most ``lock_timeout`` and fail with a
-message naming the locked table. A waiting AccessShareLock does not delay
-other readers. Sizes come from ``relpages`` rather than
+(released right after), except ``pg_get_viewdef``, which keeps one on the
+view and every table it reads until the transaction ends: view definitions
+are read by the very last query, so a migration never queues behind those
+locks while we wait for another. AccessShareLock conflicts only with ACCESS
+EXCLUSIVE (DDL in progress): then we wait at most ``lock_timeout`` and fail
+with a message naming the locked table. A waiting AccessShareLock does not
+delay other readers. Sizes come from ``relpages`` rather than
 ``pg_total_relation_size``, which would open every table, index and TOAST
 table.
 
@@ -282,7 +285,7 @@ SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition, inh.inhparent,
                       WHERE i.indrelid = c.oid), 0)
          )::bigint * pg_catalog.current_setting('block_size')::bigint
        END,
-       CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid, true) END
+       NULL::text  -- the view's definition, from _VIEW_DEFINITIONS
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_catalog.pg_inherits inh ON c.relispartition AND inh.inhrelid = c.oid
@@ -297,6 +300,13 @@ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
 ORDER BY n.nspname, c.relname
 """
 )
+
+# Last of all (see the module documentation: the locks it keeps).
+_VIEW_DEFINITIONS = """
+SELECT c.oid, pg_catalog.pg_get_viewdef(c.oid, true)
+FROM pg_catalog.pg_class c
+WHERE c.oid = ANY(%(rels)s::oid[]) AND c.relkind IN ('v', 'm')
+"""
 
 # The columns come in the order of CatalogColumn's fields, after the oid.
 # A default cannot refer to columns, so it deparses without its table (relid 0):
@@ -708,7 +718,7 @@ def read_catalog(
                 ],
             )
             by_rel = {"rels": sorted(_shown_oids(relations))}
-            _, column_rows, constraints, indexes, triggers = _run(
+            _, column_rows, constraints, indexes, triggers, views = _run(
                 conn,
                 [
                     (_HASH_JOINS, {}),
@@ -716,10 +726,13 @@ def read_catalog(
                     (_CONSTRAINTS.format(enforced=enforced), by_rel),
                     (_INDEXES, by_rel),
                     (_TRIGGERS, by_rel),
+                    (_VIEW_DEFINITIONS, by_rel),
                 ],
             )
-            columns = _columns(column_rows)
             conn.rollback()
+            definitions: dict[int, str | None] = {row[0]: row[1] for row in views}
+            relations = [(*row[:11], definitions.get(row[0])) for row in relations]
+            columns = _columns(column_rows)
         except psycopg.Error as exc:
             holders = _lock_holders(conn, names) if exc.sqlstate == "55P03" else ""
             raise _read_error(
