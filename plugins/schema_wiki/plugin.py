@@ -6,6 +6,7 @@ Everything of substance happens in `project.load_project` and
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from pathlib import Path
@@ -29,6 +30,7 @@ from .config import (
     resolve_today,
 )
 from .errors import SchemaWikiError
+from .incremental import Rendered, merged, pages_to_render
 from .model import Level, Wiki
 from .pagefiles import PageFiles
 from .project import CatalogCache, load_project
@@ -166,6 +168,18 @@ def _enable_mermaid(config: MkDocsConfig) -> None:
         config.extra_javascript.append(script)
 
 
+def _templates_signature(directory: Path | None) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and times of the user's templates: a change means rendering everything."""
+    if directory is None or not directory.is_dir():
+        return ()
+    out = []
+    for path in sorted(directory.rglob("*")):
+        with contextlib.suppress(OSError):
+            stat = path.stat()
+            out.append((path.as_posix(), stat.st_size, stat.st_mtime_ns))
+    return tuple(out)
+
+
 def _relative(path: Path, root: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
@@ -182,6 +196,8 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
         self.command: str = "build"
         self.cache = CatalogCache()
         self.page_files: PageFiles | None = None
+        #: The last serve build's pages and what they came from (`incremental`).
+        self.rendered: Rendered | None = None
         self.wiki: Wiki | None = None
         self.core: WikiConfig | None = None
         #: The pages of the last build that worked; serve shows them while a source is broken.
@@ -235,12 +251,18 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             erd_depth=self.core.erd_depth,
             warn_days=self.core.warn_days,
         )
+        # A serve rebuild after an ADR edit renders only the pages it changed.
+        inputs = (options, _templates_signature(self.core.templates_dir))
+        only = pages_to_render(self.rendered, wiki, inputs) if self.command == "serve" else None
         try:
-            pages = render_pages(wiki, options)
+            pages = render_pages(wiki, options, only=only)
         except Exception as exc:  # a user template can fail in any way
             if self.core.templates_dir is None:
                 raise
             raise PluginError(f"schema-wiki: rendering with templates_dir failed: {exc}") from None
+        if only is not None and self.rendered is not None:
+            pages = merged(self.rendered, wiki, pages)
+        self.rendered = Rendered(wiki, inputs, pages) if self.command == "serve" else None
         sources = self._page_sources(pages)
         for src_uri, content in pages.items():
             if files.get_file_from_path(src_uri) is not None:

@@ -70,6 +70,10 @@ class CatalogCache:
     statements: StatementCache = field(default_factory=StatementCache)
     #: Whether `statements` was filled from the cache directory already.
     statements_loaded: bool = False
+    #: The last `read_migrations` result and the state of the files it came from:
+    #: a serve rebuild after an ADR edit reuses it without reading a migration.
+    migrations_signature: tuple[object, ...] | None = None
+    migrations_result: tuple[list[Migration], list[Finding]] | None = None
 
 
 def _fingerprint(*modules: str) -> str:
@@ -245,6 +249,10 @@ def read_migrations(
     cache directory between builds; entries of files that are gone are dropped.
     """
     cache = cache if cache is not None else CatalogCache()
+    signature = _directory_signature(config.migrations_dir, config.migrations_format)
+    if signature is not None and signature == cache.migrations_signature:
+        assert cache.migrations_result is not None
+        return cache.migrations_result
     statements = cache.statements
     disk = DiskCache(config.cache_dir) if config.cache_dir is not None else None
     fingerprint = _fingerprint("model.py", "sources/statements.py", "sources/dialect.py")
@@ -263,7 +271,22 @@ def read_migrations(
         statements.entries = statements.pruned()
     if disk is not None and (statements.misses or stale):
         disk.write(_STATEMENTS_FILE, {"fingerprint": fingerprint, "entries": statements.entries})
+    cache.migrations_signature, cache.migrations_result = signature, result
     return result
+
+
+def _directory_signature(directory: Path, fmt: str) -> tuple[object, ...] | None:
+    """Every file under ``directory`` with its size and modification time; None if unreadable."""
+    entries: list[tuple[str, int, int]] = []
+    try:
+        for dirpath, dirnames, filenames in os.walk(directory):
+            dirnames.sort()
+            for name in sorted(filenames):
+                stat = os.stat(os.path.join(dirpath, name))
+                entries.append((os.path.join(dirpath, name), stat.st_size, stat.st_mtime_ns))
+    except OSError:
+        return None
+    return (str(directory), fmt, *entries)
 
 
 def load_project(config: WikiConfig, cache: CatalogCache | None = None) -> Wiki:

@@ -15,7 +15,8 @@ file can never become markup.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import functools
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,8 +61,14 @@ def join_links(items: Iterable[object], separator: str = ", ") -> Markup:
     return Markup(escape.md(separator)).join(escape.md(item) for item in items)
 
 
+@functools.lru_cache(maxsize=8)
 def environment(templates_dir: Path | None = None) -> jinja2.Environment:
-    """The Jinja2 environment: user templates first, then the bundled ones."""
+    """The Jinja2 environment: user templates first, then the bundled ones.
+
+    One per templates directory for the life of the process, so a ``mkdocs
+    serve`` rebuild does not compile every template again; Jinja2 still
+    reloads a template whose file changed.
+    """
     bundled = jinja2.FileSystemLoader(str(TEMPLATES))
     loaders: list[jinja2.BaseLoader] = []
     if templates_dir is not None:
@@ -96,8 +103,14 @@ def environment(templates_dir: Path | None = None) -> jinja2.Environment:
     return env
 
 
-def render_pages(wiki: Wiki, options: RenderOptions | None = None) -> dict[str, str]:
-    """Every generated page of the wiki, keyed by its path under ``docs/``."""
+def render_pages(
+    wiki: Wiki, options: RenderOptions | None = None, only: Container[str] | None = None
+) -> dict[str, str]:
+    """Every generated page of the wiki, keyed by its path under ``docs/``.
+
+    ``only`` limits the result to those paths (a ``mkdocs serve`` rebuild
+    after an ADR edit: see `schema_wiki.incremental`).
+    """
     options = options or RenderOptions()
     env = environment(options.templates_dir)
     pages: dict[str, str] = {}
@@ -107,8 +120,10 @@ def render_pages(wiki: Wiki, options: RenderOptions | None = None) -> dict[str, 
         migrations_dir=options.migrations_dir,
         erd_depth=options.erd_depth,
         warn_days=options.warn_days,
+        only=only,
     ):
-        pages[ctx.path] = render_one(env, ctx)
+        if only is None or ctx.path in only:
+            pages[ctx.path] = render_one(env, ctx)
     return pages
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -97,13 +97,18 @@ class _FindingIndex:
 
 
 def adr_pages(
-    wiki: Wiki, common: Callable[[str], dict[str, object]], migrations_dir: str
+    wiki: Wiki,
+    common: Callable[[str], dict[str, object]],
+    migrations_dir: str,
+    only: Container[str] | None = None,
 ) -> Iterator[PageContext]:
-    """One page per ADR and the ADR log; ``common`` gives every page's base values."""
+    """One page per ADR (those in ``only``) and the ADR log; ``common`` gives base values."""
     findings = _FindingIndex(wiki.findings)
     resolve = _Resolver(wiki)
     for adr in wiki.adrs:
         page = paths.adr_page(adr.id)
+        if only is not None and page not in only:
+            continue
         values = common(page)
         links = _links(values, wiki, page)
         refs: list[Markup] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -577,8 +577,9 @@ def page_contexts(
     migrations_dir: str = "migrations",
     erd_depth: int = 1,
     warn_days: int = 30,
+    only: Container[str] | None = None,
 ) -> Iterator[PageContext]:
-    """One context per generated page.
+    """One context per generated page (per-table, -migration and -ADR pages: those in ``only``).
 
     ``erd_depth`` is how many foreign-key hops a table's ER diagram reaches
     (0: no diagram); ``warn_days`` how close a drop date makes a column
@@ -602,6 +603,8 @@ def page_contexts(
 
     for table in [*wiki.tables, *wiki.dropped_tables]:
         page = paths.table_page(table.schema, table.name, dropped=table.dropped)
+        if only is not None and page not in only:
+            continue
         values = common(page)
         links = Links(wiki, page, migrations, adrs)
         values.update(
@@ -616,6 +619,8 @@ def page_contexts(
 
     for migration in wiki.migrations:
         page = paths.migration_page(migration.id)
+        if only is not None and page not in only:
+            continue
         links = Links(wiki, page, migrations, adrs)
         here = {f"{migration.path}/{name}": document_anchor(name) for name in migration.documents}
         touched = []
@@ -655,7 +660,7 @@ def page_contexts(
 
     from .adr_pages import adr_pages
 
-    yield from adr_pages(wiki, common, migrations_dir)
+    yield from adr_pages(wiki, common, migrations_dir, only)
 
     values = common(paths.SCHEMA_INDEX)
     values.update(
