@@ -28,3 +28,34 @@ def test_findings_for_matches_a_scan(targets: list[str], prefix: str) -> None:
     assert findings_for(wiki, prefix) == expected  # type: ignore[arg-type]
     wiki.findings.append(Finding("r", Level.ERROR, prefix, "new"))
     assert findings_for(wiki, prefix)[-1].message == "new"  # type: ignore[arg-type]
+
+
+@given(
+    names=st.lists(st.sampled_from(["001_a", "002_b", "002", "001", "003_c"]), max_size=6),
+    key=st.sampled_from(["001_a", "002", "001", "migrations/003_c.sql", "003", "9", "00"]),
+)
+def test_find_migration_matches_a_scan(names: list[str], key: str) -> None:
+    from schema_wiki.build import find_migration
+    from schema_wiki.model import Migration, MigrationHeader
+
+    migrations = [
+        Migration(
+            id=n,
+            version=n.split("_")[0],
+            name=n,
+            path=f"migrations/{n}.sql",
+            header=MigrationHeader(),
+            files=(),
+            statements=(),
+        )
+        for n in names
+    ]
+    wiki = _Wiki()
+    wiki.migrations = migrations  # type: ignore[attr-defined]
+    stem = key.strip().rstrip("/").rsplit("/", 1)[-1].removesuffix(".sql")
+    expected = next((m for m in migrations if stem in (m.id, m.version, m.path)), None)
+    if expected is None:
+        expected = next(
+            (m for m in migrations if m.id.startswith(stem) or stem.startswith(m.id)), None
+        )
+    assert find_migration(wiki, key) is expected  # type: ignore[arg-type]

@@ -353,10 +353,29 @@ def _link_migrations_and_adrs(wiki: Wiki) -> None:
 def find_migration(wiki: Wiki, name: str) -> Migration | None:
     """A migration by id, file name, path or version."""
     key = name.strip().rstrip("/").rsplit("/", 1)[-1].removesuffix(".sql")
-    for m in wiki.migrations:
-        if key in (m.id, m.version, m.path):
-            return m
+    found = _migrations_by_key(wiki.migrations).get(key)
+    if found is not None:
+        return found
     for m in wiki.migrations:
         if m.id.startswith(key) or key.startswith(m.id):
             return m
     return None
+
+
+#: The last migrations list indexed, and its index: ADRs and pages look up
+#: thousands of migrations, and a scan of the list for each was quadratic.
+_MIGRATION_INDEX: tuple[list[Migration], int, dict[str, Migration]] | None = None
+
+
+def _migrations_by_key(migrations: list[Migration]) -> dict[str, Migration]:
+    """The first migration with each id, version and path, in order."""
+    global _MIGRATION_INDEX
+    cached = _MIGRATION_INDEX
+    if cached is not None and cached[0] is migrations and cached[1] == len(migrations):
+        return cached[2]
+    index: dict[str, Migration] = {}
+    for m in migrations:
+        for key in (m.id, m.version, m.path):
+            index.setdefault(key, m)
+    _MIGRATION_INDEX = (migrations, len(migrations), index)
+    return index
