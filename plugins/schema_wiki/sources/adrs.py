@@ -36,6 +36,7 @@ Nothing here raises on a bad file: problems are findings with file:line.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -148,12 +149,21 @@ def load_adrs(root: Path, directory: Path) -> tuple[list[Adr], list[Finding]]:
                 )
             )
             continue
-        adr, problems = parse_adr(data, rel, path.stem)
+        adr, cached_problems = _parse_adr_cached(data, rel, path.stem)
+        problems = list(cached_problems)
         findings.extend(problems)
         if adr is not None:
             adrs.append(adr)
     adrs.sort(key=lambda a: (a.number is None, a.number or 0, a.date or dt.date.min, a.path))
     return adrs, findings
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_adr_cached(data: bytes, rel: str, stem: str) -> tuple[Adr | None, tuple[Finding, ...]]:
+    """`parse_adr`, remembered by the file's bytes: a ``mkdocs serve`` rebuild after
+    one ADR is saved parses only that one (YAML front matter is slow to read)."""
+    adr, problems = parse_adr(data, rel, stem)
+    return adr, tuple(problems)
 
 
 def parse_adr(data: bytes, rel: str, stem: str) -> tuple[Adr | None, list[Finding]]:
