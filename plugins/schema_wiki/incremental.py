@@ -74,6 +74,8 @@ def pages_to_render(previous: Rendered | None, wiki: Wiki, inputs: object) -> se
 
     entity_pages = set(new_tables) | set(migration_pages.values())
     entity_pages |= {paths.adr_page(i) for i in old_adrs.keys() | new_adrs.keys()}
+    if _health_unchanged(old, wiki):
+        entity_pages.add(paths.HEALTH)  # kept: the biggest page, and rarely changed by an ADR
     out = {page for page in previous.pages if page not in entity_pages}
     out |= {
         page for page in _all_pages(wiki, migration_pages) if page not in entity_pages
@@ -95,6 +97,20 @@ def pages_to_render(previous: Rendered | None, wiki: Wiki, inputs: object) -> se
     if placed is None:
         return None
     return out | placed
+
+
+def _health_unchanged(old: Wiki, wiki: Wiki) -> bool:
+    """Whether the health page's inputs are the same: the findings, what ignores
+    silenced, documentation coverage, and the files and tables findings link to."""
+    from .render.reports import coverage
+
+    return (
+        old.findings == wiki.findings
+        and old.silenced == wiki.silenced
+        and [(a.id, a.path) for a in old.adrs] == [(a.id, a.path) for a in wiki.adrs]
+        and [t.qualified for t in old.tables] == [t.qualified for t in wiki.tables]
+        and coverage(old) == coverage(wiki)
+    )
 
 
 def _all_pages(wiki: Wiki, migration_pages: Mapping[str, str]) -> set[str]:
