@@ -80,6 +80,8 @@ def _table(
             default=cc.default,
             comment=cc.comment,
             position=cc.position,
+            identity=cc.identity,
+            generated=cc.generated,
         )
         if col_trail is not None:
             column.introduced_by = col_trail.introduced_by

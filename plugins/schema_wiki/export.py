@@ -7,6 +7,7 @@ when a field changes meaning.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 from .model import Column, Event, Finding, Location, Migration, Table, Wiki
@@ -51,6 +52,8 @@ def _column(column: Column, wiki: Wiki) -> dict[str, Any]:
             {"kind": drop.source, "location": _loc(drop.location)} if drop else None
         ),
         "adrs": list(column.adrs),
+        "identity": column.identity,
+        "generated": column.generated,
     }
 
 
@@ -66,6 +69,14 @@ def _table(table: Table, wiki: Wiki) -> dict[str, Any]:
         "dropped_columns": [_column(c, wiki) for c in table.dropped_columns],
         "history": [_event(e, wiki) for e in table.history],
         "adrs": list(table.adrs),
+        "constraints": [asdict(c) for c in table.constraints],
+        "indexes": [asdict(i) for i in table.indexes],
+        "triggers": [asdict(t) for t in table.triggers],
+        "definition": table.definition,
+        "partition_key": table.partition_key,
+        "partitions": [asdict(p) for p in table.partitions],
+        "row_estimate": table.row_estimate,
+        "total_bytes": table.total_bytes,
     }
 
 
@@ -115,6 +126,10 @@ def export_dict(wiki: Wiki) -> dict[str, Any]:
             }
             for a in wiki.adrs
         ],
+        "types": {
+            "enums": [asdict(e) for e in wiki.catalog.enums] if wiki.catalog else [],
+            "domains": [asdict(d) for d in wiki.catalog.domains] if wiki.catalog else [],
+        },
         "findings": [_finding(f) for f in wiki.findings],
     }
 

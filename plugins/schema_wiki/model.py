@@ -10,6 +10,7 @@ all of it into pages. Paths are POSIX strings relative to the project root
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -51,7 +52,18 @@ class Finding:
     def format(self) -> str:
         """The one-line form used by ``schema-wiki check`` and the build log."""
         where = str(self.location) if self.location else self.target
-        return f"{where}: {self.level.value} {self.rule}: {self.message}"
+        return printable(f"{where}: {self.level.value} {self.rule}: {self.message}")
+
+
+# C0 and C1 controls and DEL. A table name or a comment can hold any of them: written
+# to a terminal or a CI log as they are, ESC sequences would drive the terminal and a
+# line break would forge another line of the report.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` on one line with every control character shown as ``\\xNN``."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 # --- migrations ------------------------------------------------------------------
@@ -550,6 +562,10 @@ class Column:
     drop_after: DropDate | None = None
     adrs: list[str] = field(default_factory=list)
     dropped: bool = False
+    #: 'always' or 'by default' for identity columns.
+    identity: str | None = None
+    #: The expression of a generated column.
+    generated: str | None = None
 
     @property
     def anchor(self) -> str:

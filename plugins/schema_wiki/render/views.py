@@ -29,6 +29,7 @@ from . import escape, paths
 from .drift_pages import drift_pages
 from .erd import ForeignKey, Relations, er_diagram
 from .reports import coverage, report_pages
+from .types_pages import types_pages
 
 STATUS_KINDS = {
     "accepted": "ok",
@@ -691,6 +692,7 @@ def page_contexts(
 
     yield from report_pages(wiki, common)
     yield from drift_pages(wiki, common)
+    yield from types_pages(wiki, common)
 
 
 def _schema_groups(wiki: Wiki) -> list[tuple[str, list[dict[str, object]]]]:
