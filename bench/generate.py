@@ -27,6 +27,8 @@ import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 #: The date checks compare against: every drop date generated lies after it,
 #: so the build has warnings (undocumented columns) but no error.
 TODAY = dt.date(2026, 1, 1)
@@ -458,11 +460,13 @@ class _Generator:
         )
 
 
-def mkdocs_yml(*, plugin: bool) -> str:
+def mkdocs_yml(*, plugin: bool, extra: dict[str, object] | None = None) -> str:
     """The benchmark's mkdocs.yml: with the plugin, or for the same pages as plain files.
 
     Both use the same theme, extensions, CSS and nav, so the only difference
-    between the two builds is where the pages come from.
+    between the two builds is where the pages come from: ``extra`` (top-level
+    keys) gives the plain build the extensions, CSS and scripts the plugin
+    adds to the configuration.
     """
     common = textwrap.dedent(
         """\
@@ -476,13 +480,11 @@ def mkdocs_yml(*, plugin: bool) -> str:
           - Migrations: migrations/index.md
           - Decisions: adrs/index.md
           - Health: schema/health.md
-        markdown_extensions:
-          - admonition
-          - attr_list
-          - tables
-          - toc
         """
     )
+    extra = {"markdown_extensions": ["admonition", "attr_list", "tables", "toc"], **(extra or {})}
+    # The full dumper: a superfences fence's format function becomes !!python/name.
+    common += yaml.dump(extra, Dumper=yaml.Dumper, default_flow_style=False, sort_keys=False)
     if plugin:
         return common + textwrap.dedent(
             f"""\
@@ -497,8 +499,6 @@ def mkdocs_yml(*, plugin: bool) -> str:
     # The plugin marks per-table, per-migration and per-ADR pages not_in_nav.
     return common + textwrap.dedent(
         """\
-        extra_css:
-          - assets/schema-wiki.css
         not_in_nav: |
           /schema/*/
           /migrations/*/

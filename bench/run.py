@@ -51,13 +51,16 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from generate import GeneratedProject, generate, mkdocs_yml  # noqa: E402
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
 
 T = TypeVar("T")
 
@@ -159,6 +162,7 @@ def write_plain_twin(project: Path, twin: Path) -> int:
     from mkdocs.config import load_config
     from mkdocs.structure.files import Files
 
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)  # its findings: the builds show them
     config = load_config(str(project / "mkdocs.yml"))
     config.plugins.on_startup(command="build", dirty=False)
     config = config.plugins.on_config(config)
@@ -172,8 +176,33 @@ def write_plain_twin(project: Path, twin: Path) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(file.content_bytes)
         pages += file.src_uri.endswith(".md")
-    (twin / "mkdocs.yml").write_text(mkdocs_yml(plugin=False), encoding="utf-8")
+    (twin / "mkdocs.yml").write_text(twin_yml(config), encoding="utf-8")
     return pages
+
+
+def twin_yml(config: MkDocsConfig) -> str:
+    """The plain build's mkdocs.yml: the project's, with the Markdown extensions, CSS and
+    scripts the plugin added, and no plugin (its pages are files now)."""
+    extensions: list[object] = []
+    for name in config.markdown_extensions:
+        options = config.mdx_configs.get(name)
+        extensions.append({name: options} if options else name)
+    scripts: list[object] = []
+    for script in config.extra_javascript:
+        if isinstance(script, str):
+            scripts.append(script)
+        else:
+            entry: dict[str, object] = {"path": script.path}
+            for key, attribute in (("type", "type"), ("async", "async_"), ("defer", "defer")):
+                if value := getattr(script, attribute, None):
+                    entry[key] = value
+            scripts.append(entry)
+    extra: dict[str, object] = {
+        "markdown_extensions": extensions,
+        "extra_css": list(config.extra_css),
+        "extra_javascript": scripts,
+    }
+    return mkdocs_yml(plugin=False, extra=extra)
 
 
 # --- catalog and parsing ------------------------------------------------------------------
