@@ -164,6 +164,7 @@ class Site:
     root: Path
     pages: dict[str, Page]
     log: str
+    check: str
 
     def page(self, src_uri: str) -> Page:
         """The built page of a source path under docs/ (``schema/public/x.md``)."""
@@ -192,7 +193,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
         f.relative_to(root).as_posix(): _scan(f, f.relative_to(root).as_posix())
         for f in root.rglob("*.html")
     }
-    return Site(root, pages, result.stdout + result.stderr)
+    check = run(["schema-wiki", "check"], project)
+    assert check.returncode == 0, check.stderr
+    return Site(root, pages, result.stdout + result.stderr, check.stdout + check.stderr)
 
 
 def test_the_scan_sees_injection() -> None:
@@ -351,6 +354,26 @@ def test_hostile_text_appears_literally(site: Site, src: str) -> None:
 def test_the_build_log_shows_names_as_text(site: Site) -> None:
     # Findings name hostile tables and references in the log, unchanged and on one line.
     assert "<script>alert('no-such-table')</script> names no table" in site.log
+
+
+#: A table's name with ESC sequences (a window title), a bell, a carriage return and a
+#: line break followed by what looks like a finding.
+CONTROL_NAME = "term\x1b]0;pwned\x07\rforged\nmigrations/x.sql:1: error fake: forged"
+
+
+@pytest.mark.parametrize("output", ["log", "check"])
+def test_control_characters_never_reach_the_terminal(site: Site, output: str) -> None:
+    text = site.log if output == "log" else site.check
+    assert not any(ch in text for ch in "\x1b\x07\r"), "a control character was printed"
+    # The forged line is part of the real one, its controls shown as escapes.
+    lines = text.splitlines()
+    assert not any(line.startswith("migrations/x.sql") for line in lines)
+    shown = "term\\x1b]0;pwned\\x07\\x0dforged\\x0amigrations/x.sql:1: error fake: forged"
+    assert any(shown in line for line in lines)
+    # On the page, the name is there with the controls blanked out.
+    assert site.page(paths.table_page("public", CONTROL_NAME)).shows(
+        "term ]0;pwned forged migrations/x.sql:1: error fake: forged"
+    )
 
 
 # --- the team's own Markdown: rendered as Markdown, like docs/ ------------------------

@@ -25,7 +25,7 @@ from pathlib import Path
 from . import __version__
 from .checks import RULES
 from .checks.coverage import Coverage, CoverageReport
-from .model import Finding, Level, Location, Silenced
+from .model import Finding, Level, Location, Silenced, printable
 
 FORMATS = ("text", "json", "github", "sarif")
 
@@ -91,7 +91,7 @@ def _where(location: Location | None, show: _Show) -> str | None:
 
 def _text_line(f: Finding, paths: _Paths) -> str:
     where = _where(f.location, paths.show) or f.target
-    return f"{where}: {f.level.value} {f.rule}: {f.message}"
+    return printable(f"{where}: {f.level.value} {f.rule}: {f.message}")
 
 
 # --- JSON -----------------------------------------------------------------------------
