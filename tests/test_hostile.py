@@ -455,8 +455,16 @@ def test_in_a_browser_no_script_runs_and_diagrams_show_names_as_text(site: Site)
                 if tab.locator("article .mermaid").count():
                     tab.locator("article .mermaid svg").first.wait_for()
                 seen[html] = tab.evaluate(_LIVE_DOM)
+            # Search results quote the pages' text: searched, it stays text too.
+            tab.goto(base_url, wait_until="load")
+            tab.locator(".md-search__input").first.click()
+            tab.locator("input.md-search__input").press_sequentially("Mallory", delay=20)
+            tab.locator(".md-search-result__item").first.wait_for()
+            results = tab.locator(".md-search-result").inner_text()
+            seen["search"] = tab.evaluate(_LIVE_DOM)
         finally:
             browser.close()
+    assert '<img src=x onerror=alert("author")> | Mallory ||' in results
     assert {p: s["dialogs"] for p, s in seen.items() if s["dialogs"]} == {}
     assert {p: s["injected"] for p, s in seen.items() if s["injected"]} == {}
     assert errors == []
