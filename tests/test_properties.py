@@ -33,9 +33,9 @@ from schema_wiki.sources.statements import split_statements
 
 # Text a file can hold once read: no NUL (PostgreSQL refuses it), no lone surrogates,
 # no carriage returns (the readers turn CRLF into LF before parsing).
-_CHARS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r")
+_CHARS = st.characters(exclude_categories=["Cs"], exclude_characters="\x00\r")
 _TEXT = st.text(_CHARS, max_size=30)
-_LINE = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=30)
+_LINE = st.text(st.characters(exclude_categories=["Cs", "Cc", "Zl", "Zp"]), max_size=30)
 
 
 def _lines_in(text: str) -> int:
