@@ -260,8 +260,8 @@ def test_a_failed_migration_leaves_no_server_socket_or_directory(
 
 def test_two_builds_at_once_do_not_collide(tmp_path: Path, tmpdir_env: Path) -> None:
     project = _write_project(tmp_path / "project")
-    first = _start(project, tmpdir_env, sleep=3, site="site-a")
-    second = _start(project, tmpdir_env, sleep=3, site="site-b")
+    first = _start(project, tmpdir_env, sleep=2, site="site-a")
+    second = _start(project, tmpdir_env, sleep=2, site="site-b")
     servers = _wait_for_migrating(first) + _wait_for_migrating(second)
     # Two servers, each with its own data directory and socket.
     assert len({s.postmaster for s in servers}) == 2
