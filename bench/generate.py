@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import random
+import re
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -339,7 +340,7 @@ class _Generator:
             for other in self.tables.values():
                 other.referenced_by.discard(name)
             related = [table.created_by]
-        mid = self._next_id(title.lower().replace(" ", "_").replace(".", "_")[:60])
+        mid = self._next_id(re.sub(r"[^a-z0-9]+", "_", title.lower())[:60])
         header = self._header(title, mid, lifespan=lifespan, drop_after=drop_after, related=related)
         self._write(mid, header, statements, [table.name])
         return None
