@@ -168,6 +168,7 @@ def write_plain_twin(project: Path, twin: Path) -> int:
     config = config.plugins.on_config(config)
     plugin = config.plugins["schema-wiki"]
     files = plugin.on_files(Files([]), config=config)
+    assert files is not None
     docs = twin / "docs"
     shutil.copytree(project / "docs", docs)
     pages = 0
@@ -594,13 +595,12 @@ def machine() -> str:
     with contextlib.suppress(OSError, ValueError, IndexError):
         kib = int(Path("/proc/meminfo").read_text().split()[1])
         mem = f", {kib / 1024 / 1024:.0f} GiB RAM"
-    import mkdocs
-    import sqlglot
+    from importlib.metadata import version
 
     return (
         f"{cpu}, {os.cpu_count()} CPUs{mem}; {platform.system()} {platform.release()};"
-        f" Python {platform.python_version()}, MkDocs {mkdocs.__version__},"
-        f" sqlglot {sqlglot.__version__}"
+        f" Python {platform.python_version()}, MkDocs {version('mkdocs')},"
+        f" mkdocs-material {version('mkdocs-material')}, sqlglot {version('sqlglot')}"
     )
 
 
