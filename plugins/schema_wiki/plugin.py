@@ -7,6 +7,7 @@ Everything of substance happens in `project.load_project` and
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
@@ -288,7 +289,19 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
                     files.append(File.generated(config, uri, abs_src_path=str(source)))
         self.last_pages = pages
         self._log_findings(wiki)
+        if self.command != "serve" and sources:
+            self._release(wiki, pages)
         return files
+
+    def _release(self, wiki: Wiki, pages: dict[str, str]) -> None:
+        """Keep only what a build's later events need: MkDocs itself holds every page's
+        Markdown and HTML until the end, and the model and the pages' text on top of
+        that would take hundreds of MB with thousands of tables. (The pages are files.)"""
+        self.cache = CatalogCache()
+        self.last_pages = dict.fromkeys(pages, "")
+        self.wiki = dataclasses.replace(
+            wiki, tables=[], dropped_tables=[], migrations=[], adrs=[], catalog=None
+        )
 
     def _serve_broken(self, files: Files, config: MkDocsConfig, message: str) -> Files:
         """While serving, a source that cannot be loaded (a migration PostgreSQL rejects,
