@@ -355,7 +355,7 @@ def _link_migrations_and_adrs(wiki: Wiki) -> None:
 def find_migration(wiki: Wiki, name: str) -> Migration | None:
     """A migration by id, file name, path or version."""
     key = name.strip().rstrip("/").rsplit("/", 1)[-1].removesuffix(".sql")
-    found = _migrations_by_key(wiki.migrations).get(key)
+    found = _migrations_by_key(wiki).get(key)
     if found is not None:
         return found
     for m in wiki.migrations:
@@ -364,20 +364,23 @@ def find_migration(wiki: Wiki, name: str) -> Migration | None:
     return None
 
 
-#: The last migrations list indexed, and its index: ADRs and pages look up
-#: thousands of migrations, and a scan of the list for each was quadratic.
-_MIGRATION_INDEX: tuple[list[Migration], int, dict[str, Migration]] | None = None
+#: id(wiki) -> ((the migrations list's id, its length), migrations by id, version and path).
+#: ADRs and pages look up thousands of migrations, and a scan for each was quadratic. An
+#: entry goes with its wiki, so a finished build's migrations are not kept alive.
+_MIGRATION_INDEX: dict[int, tuple[tuple[int, int], dict[str, Migration]]] = {}
 
 
-def _migrations_by_key(migrations: list[Migration]) -> dict[str, Migration]:
+def _migrations_by_key(wiki: Wiki) -> dict[str, Migration]:
     """The first migration with each id, version and path, in order."""
-    global _MIGRATION_INDEX
-    cached = _MIGRATION_INDEX
-    if cached is not None and cached[0] is migrations and cached[1] == len(migrations):
-        return cached[2]
-    index: dict[str, Migration] = {}
-    for m in migrations:
-        for key in (m.id, m.version, m.path):
-            index.setdefault(key, m)
-    _MIGRATION_INDEX = (migrations, len(migrations), index)
-    return index
+    key = id(wiki)
+    entry = _MIGRATION_INDEX.get(key)
+    shape = (id(wiki.migrations), len(wiki.migrations))
+    if entry is None or entry[0] != shape:
+        index: dict[str, Migration] = {}
+        for m in wiki.migrations:
+            for name in (m.id, m.version, m.path):
+                index.setdefault(name, m)
+        if entry is None:
+            weakref.finalize(wiki, _MIGRATION_INDEX.pop, key, None)
+        entry = _MIGRATION_INDEX[key] = (shape, index)
+    return entry[1]
