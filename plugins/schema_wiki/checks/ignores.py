@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 
 from ..build import resolve_ref
 from ..model import Adr, Finding, Ignore, Location, Migration, Silenced, Table, Wiki
+from ..sources.statements import lex_pieces
 from . import Context, unused_ignore
 
 _COMMENT = re.compile(
@@ -255,52 +256,12 @@ def _statement_targets(wiki: Wiki) -> dict[Location, set[str]]:
 
 def line_comments(sql: str) -> Iterator[tuple[int, str]]:
     """(line, text after ``--``) of every ``--`` comment outside strings and block comments."""
-    i, n, line = 0, len(sql), 1
-    while i < n:
-        ch = sql[i]
-        if ch == "\n":
-            line += 1
-            i += 1
-        elif sql.startswith("--", i):
-            end = sql.find("\n", i)
-            end = n if end < 0 else end
-            yield line, sql[i + 2 : end]
-            i = end
-        elif sql.startswith("/*", i):
-            depth, j = 1, i + 2
-            while j < n and depth:
-                if sql.startswith("/*", j):
-                    depth, j = depth + 1, j + 2
-                elif sql.startswith("*/", j):
-                    depth, j = depth - 1, j + 2
-                else:
-                    j += 1
-            line += sql.count("\n", i, j)
-            i = j
-        elif ch in "'\"":
-            j = i + 1
-            while j < n:
-                if sql[j] == ch:
-                    if j + 1 < n and sql[j + 1] == ch:
-                        j += 2
-                        continue
-                    break
-                if ch == "'" and sql[j] == "\\" and i > 0 and sql[i - 1] in "eE":
-                    j += 1
-                j += 1
-            line += sql.count("\n", i, j + 1)
-            i = j + 1
-        elif ch == "$" and (m := _DOLLAR.match(sql, i)) and not (i and _WORD.match(sql[i - 1])):
-            close = sql.find(m.group(0), m.end())
-            j = n if close < 0 else close + len(m.group(0))
-            line += sql.count("\n", i, j)
-            i = j
-        else:
-            i += 1
-
-
-_DOLLAR = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
-_WORD = re.compile(r"[A-Za-z0-9_]")
+    line, counted = 1, 0
+    for kind, start, end in lex_pieces(sql):
+        if kind == "comment" and sql.startswith("--", start):
+            line += sql.count("\n", counted, start)
+            counted = start
+            yield line, sql[start + 2 : end]
 
 
 # --- ADRs -----------------------------------------------------------------------------

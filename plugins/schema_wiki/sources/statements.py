@@ -587,7 +587,7 @@ def _code_bounds(text: str) -> tuple[int, int]:
     """Offsets of the first and after-last characters that are not blank or comment."""
     first = len(text)
     last = 0
-    for kind, start, end in _lex(text):
+    for kind, start, end in lex_pieces(text):
         if kind == "code":
             first = min(first, start)
             last = max(last, end)
@@ -605,7 +605,7 @@ def _lexical_chunks(text: str) -> list[tuple[int, int]]:
     """
     out: list[tuple[int, int]] = []
     start = 0
-    for kind, begin, end in _lex(text):
+    for kind, begin, end in lex_pieces(text):
         if kind == ";":
             out.append((start, begin))
             start = end
@@ -613,8 +613,12 @@ def _lexical_chunks(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _lex(text: str) -> Iterable[tuple[str, int, int]]:
-    """(kind, start, end) pieces: 'code', 'comment', 'space' or ';'."""
+def lex_pieces(text: str) -> Iterable[tuple[str, int, int]]:
+    """(kind, start, end) pieces: 'code', 'comment', 'space' or ';'.
+
+    A small lexer that knows quotes, ``E''`` escapes, dollar quotes and nested
+    comments; an unterminated one runs to the end of the text.
+    """
     i = 0
     n = len(text)
     while i < n:
