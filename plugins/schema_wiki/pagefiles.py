@@ -21,10 +21,11 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["PageFiles"]
+__all__ = ["PageFiles", "page_digest"]
 
 
-def _digest(data: bytes) -> bytes:
+def page_digest(data: bytes) -> bytes:
+    """The digest a page file's bytes are known by."""
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
@@ -56,18 +57,42 @@ class PageFiles:
         self.changed = []
         for src_uri, text in pages.items():
             data = text.encode("utf-8")
-            digest = _digest(data)
+            digest = page_digest(data)
             target = self.path(src_uri)
             known = self._written.get(src_uri)
             if known is None:
                 with contextlib.suppress(OSError):
-                    known = _digest(target.read_bytes())
+                    known = page_digest(target.read_bytes())
             if known != digest:
                 _write_atomically(target, data)
                 self.changed.append(src_uri)
             self._written[src_uri] = digest
             out[src_uri] = str(target)
         self._remove_others(set(pages))
+        return out
+
+    def digests(self) -> dict[str, bytes]:
+        """The digest of every page file, by src_uri, as the last `sync` or `verify` left them."""
+        return dict(self._written)
+
+    def verify(self, expected: Mapping[str, bytes]) -> dict[str, str] | None:
+        """The page files, by src_uri, if each is there with the ``expected`` digest; else None.
+
+        Nothing is written: a build that reuses the pages (`schema_wiki.memo`)
+        hands MkDocs the files as they are.
+        """
+        out: dict[str, str] = {}
+        for src_uri, digest in expected.items():
+            target = self.path(src_uri)
+            try:
+                data = target.read_bytes()
+            except OSError:
+                return None
+            if page_digest(data) != digest:
+                return None
+            out[src_uri] = str(target)
+        self._written = dict(expected)
+        self.changed = []
         return out
 
     def _remove_others(self, keep: set[str]) -> None:

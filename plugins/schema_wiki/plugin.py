@@ -23,6 +23,7 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from . import memo
 from .config import (
     WikiConfig,
     parse_checks,
@@ -32,7 +33,7 @@ from .config import (
 )
 from .errors import SchemaWikiError
 from .incremental import Rendered, merged, pages_to_render
-from .model import Level, Wiki
+from .model import Finding, Level, Wiki
 from .pagefiles import PageFiles
 from .project import CatalogCache, load_project
 from .render import RenderOptions, render_pages
@@ -203,6 +204,10 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
         self.core: WikiConfig | None = None
         #: The pages of the last build that worked; serve shows them while a source is broken.
         self.last_pages: dict[str, str] = {}
+        #: The findings of this build (from the model, or from the last build's record).
+        self.findings: list[Finding] = []
+        #: Why serve could not load the project, for `_serve_broken`.
+        self.broken: str | None = None
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.command = command
@@ -227,6 +232,77 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
         assert self.core is not None
         # Each build, serve rebuilds included, starts from fresh state but the catalog cache.
         self.wiki = None
+        self.findings = []
+        options = RenderOptions(
+            templates_dir=self.core.templates_dir,
+            linenums="pymdownx.highlight" in config.markdown_extensions,
+            migrations_dir=_relative(self.core.migrations_dir, self.core.root),
+            erd_depth=self.core.erd_depth,
+            warn_days=self.core.warn_days,
+        )
+        # A build whose inputs are the last build's reuses its pages (`memo`); serve
+        # renders once in full, then only what an edit changes (`incremental`).
+        key = None
+        if self.command != "serve" and self.core.cache_dir is not None:
+            key = memo.inputs_key(self.core, [options])
+        reused = self._reuse(key) if key is not None else None
+        if reused is not None:
+            sources, self.findings = reused
+            log.info("no source changed since the last build: its pages are reused")
+        else:
+            generated = self._generate(files, config, options)
+            if generated is None:
+                return self._serve_broken(files, config, self.broken or "")
+            sources, pages = generated
+            written = self.page_files.digests() if self.page_files is not None else {}
+            if key is not None and sources and written.keys() == sources.keys():
+                assert self.core.cache_dir is not None
+                memo.write_memo(self.core.cache_dir, key, written, self.findings)
+        for src_uri, backing in sources.items():
+            if files.get_file_from_path(src_uri) is not None:
+                log.info("docs/%s exists; it is used instead of the generated page", src_uri)
+                continue
+            inclusion = (
+                InclusionLevel.UNDEFINED if src_uri in NAV_PAGES else InclusionLevel.NOT_IN_NAV
+            )
+            if backing is None:
+                page = File.generated(config, src_uri, content=pages[src_uri], inclusion=inclusion)
+            else:
+                page = File.generated(config, src_uri, abs_src_path=backing, inclusion=inclusion)
+            files.append(page)
+        if files.get_file_from_path(CSS_PATH) is None:
+            files.append(
+                File.generated(config, CSS_PATH, content=_CSS_SOURCE.read_text(encoding="utf-8"))
+            )
+        if self.core.erd_depth > 0:
+            for uri in (MERMAID_JS, SCRIPT_JS):
+                if files.get_file_from_path(uri) is None:
+                    source = _STATIC / uri.rsplit("/", 1)[-1]
+                    files.append(File.generated(config, uri, abs_src_path=str(source)))
+        self._log_findings(self.findings)
+        return files
+
+    def _reuse(self, key: str) -> tuple[dict[str, str | None], list[Finding]] | None:
+        """The last build's page files and findings, if it had the same inputs."""
+        assert self.core is not None and self.core.cache_dir is not None
+        record = memo.read_memo(self.core.cache_dir, key)
+        if record is None:
+            return None
+        page_files = self._page_files()
+        verified = page_files.verify(record.pages)
+        if verified is None:
+            return None
+        self.last_pages = dict.fromkeys(verified, "")
+        return dict(verified), record.findings
+
+    def _generate(
+        self, files: Files, config: MkDocsConfig, options: RenderOptions
+    ) -> tuple[dict[str, str | None], dict[str, str]] | None:
+        """Load the project and render its pages: ``({src_uri: page file or None}, pages)``.
+
+        None when serve cannot load a source (``self.broken`` says why).
+        """
+        assert self.core is not None
         misses = self.cache.misses
         try:
             wiki = load_project(self.core, self.cache)
@@ -234,7 +310,8 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             if self.command == "serve":
                 # The server keeps going: the last good pages, each saying what broke.
                 log.error("%s", exc)
-                return self._serve_broken(files, config, str(exc))
+                self.broken = str(exc)
+                return None
             raise PluginError(f"schema-wiki: {exc}") from None
         if self.command == "serve" and self.core.embedded:
             reused = self.cache.misses == misses
@@ -245,13 +322,7 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
                 else "catalog read from a throwaway PostgreSQL",
             )
         self.wiki = wiki
-        options = RenderOptions(
-            templates_dir=self.core.templates_dir,
-            linenums="pymdownx.highlight" in config.markdown_extensions,
-            migrations_dir=_relative(self.core.migrations_dir, self.core.root),
-            erd_depth=self.core.erd_depth,
-            warn_days=self.core.warn_days,
-        )
+        self.findings = wiki.findings
         # A serve rebuild after an ADR edit renders only the pages it changed.
         inputs = (options, _templates_signature(self.core.templates_dir))
         only = pages_to_render(self.rendered, wiki, inputs) if self.command == "serve" else None
@@ -264,34 +335,12 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
         if only is not None and self.rendered is not None:
             pages = merged(self.rendered, wiki, pages)
         self.rendered = Rendered(wiki, inputs, pages) if self.command == "serve" else None
-        sources = self._page_sources(pages)
-        for src_uri, content in pages.items():
-            if files.get_file_from_path(src_uri) is not None:
-                log.info("docs/%s exists; it is used instead of the generated page", src_uri)
-                continue
-            inclusion = (
-                InclusionLevel.UNDEFINED if src_uri in NAV_PAGES else InclusionLevel.NOT_IN_NAV
-            )
-            backing = sources.get(src_uri)
-            if backing is not None:
-                page = File.generated(config, src_uri, abs_src_path=backing, inclusion=inclusion)
-            else:
-                page = File.generated(config, src_uri, content=content, inclusion=inclusion)
-            files.append(page)
-        if files.get_file_from_path(CSS_PATH) is None:
-            files.append(
-                File.generated(config, CSS_PATH, content=_CSS_SOURCE.read_text(encoding="utf-8"))
-            )
-        if self.core.erd_depth > 0:
-            for uri in (MERMAID_JS, SCRIPT_JS):
-                if files.get_file_from_path(uri) is None:
-                    source = _STATIC / uri.rsplit("/", 1)[-1]
-                    files.append(File.generated(config, uri, abs_src_path=str(source)))
+        backed = self._page_sources(pages)
+        sources: dict[str, str | None] = {uri: backed.get(uri) for uri in pages}
         self.last_pages = pages
-        self._log_findings(wiki)
-        if self.command != "serve" and sources:
+        if self.command != "serve" and backed:
             self._release(wiki, pages)
-        return files
+        return sources, pages
 
     def _release(self, wiki: Wiki, pages: dict[str, str]) -> None:
         """Keep only what a build's later events need: MkDocs itself holds every page's
@@ -350,17 +399,24 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
         """
         if self.core is None or self.core.cache_dir is None:
             return {}
+        page_files = self._page_files()
+        try:
+            return page_files.sync(pages)
+        except OSError as exc:
+            log.debug(
+                "cannot write pages to %s (%s); keeping them in memory", page_files.directory, exc
+            )
+            return {}
+
+    def _page_files(self) -> PageFiles:
+        assert self.core is not None and self.core.cache_dir is not None
         directory = self.core.cache_dir / "pages"
         if self.page_files is None or self.page_files.directory != directory:
             self.page_files = PageFiles(directory)
-        try:
-            return self.page_files.sync(pages)
-        except OSError as exc:
-            log.debug("cannot write pages to %s (%s); keeping them in memory", directory, exc)
-            return {}
+        return self.page_files
 
-    def _log_findings(self, wiki: Wiki) -> None:
-        for finding in wiki.findings:
+    def _log_findings(self, findings: list[Finding]) -> None:
+        for finding in findings:
             line = finding.format()
             if finding.level == Level.ERROR:
                 log.error("%s", line)
@@ -381,9 +437,9 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
         return server
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if self.wiki is None or self.command == "serve":
+        if self.command == "serve":
             return
-        errors = [f for f in self.wiki.findings if f.level == Level.ERROR]
+        errors = [f for f in self.findings if f.level == Level.ERROR]
         if errors:
             first = errors[0].format()
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""

@@ -1,0 +1,152 @@
+"""Reuse the previous build's pages and findings when none of its inputs changed.
+
+A warm ``mkdocs build`` of an unchanged project (CI runs it on every push;
+most pushes touch no migration and no ADR) would otherwise parse every
+header, replay the history, run the checks and render every page again
+only to produce the very same Markdown. The pages are already files in
+``.cache/schema-wiki/pages/`` (`pagefiles`); this module records, next to
+them, what produced them:
+
+* the **key**: a digest of every input of `project.load_project` and of
+  rendering: the content of every file under the migrations and ADR
+  directories, the setup SQL and a ``compare_with`` snapshot, the resolved
+  settings (``today`` included), the rendering options, the user's
+  templates, the PostgreSQL binaries, and the code of this package with the
+  versions of the libraries whose output reaches a page;
+* the **pages**, each with the digest of its text, and the **findings**.
+
+A build whose key matches, and whose page files still have those digests,
+uses them as they are. Anything else (no record, another key, a page file
+changed or gone, an unreadable record) is a miss and the build runs in full.
+
+A project whose catalog is a live database (``database:`` a connection
+string, or ``compare_with:`` one) has an input this module cannot see, so
+it is never reused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import importlib.metadata
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import WikiConfig
+from .model import Finding
+
+__all__ = ["Memo", "inputs_key", "read_memo", "write_memo"]
+
+#: Bump when the record's shape changes.
+MEMO_FORMAT = 1
+MEMO_FILE = "build.pickle"
+_PACKAGE = Path(__file__).resolve().parent
+#: Libraries whose behaviour shapes the pages or the findings.
+_LIBRARIES = ("sqlglot", "jinja2", "markupsafe", "python-frontmatter", "PyYAML")
+
+
+@dataclass
+class Memo:
+    """The previous build: its key, its pages' digests (by src_uri) and its findings."""
+
+    key: str
+    pages: dict[str, bytes]
+    findings: list[Finding]
+
+
+@functools.lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """The package's own files (code, templates, static) and the libraries' versions."""
+    digest = hashlib.sha256(f"{MEMO_FORMAT}\0{sys.version}\0".encode())
+    for path in sorted(_PACKAGE.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(_PACKAGE).as_posix().encode())
+            digest.update(b"\0")
+            digest.update(path.read_bytes())
+    for name in _LIBRARIES:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            digest.update(f"{name}={importlib.metadata.version(name)}\0".encode())
+    return digest.hexdigest()
+
+
+def _tree(digest: hashlib._Hash, directory: Path | None) -> None:
+    """Every file under ``directory``: its path and content, in a stable order."""
+    if directory is None or not directory.is_dir():
+        digest.update(b"<none>\0")
+        return
+    for dirpath, dirnames, filenames in os.walk(directory):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            digest.update(os.path.relpath(path, directory).encode("utf-8", "surrogateescape"))
+            digest.update(b"\0")
+            with open(path, "rb") as f:
+                digest.update(hashlib.sha256(f.read()).digest())
+
+
+def _snapshot_path(config: WikiConfig) -> Path | None:
+    from .drift import is_snapshot
+
+    assert config.compare_with is not None
+    if not is_snapshot(config.compare_with):
+        return None
+    path = Path(config.compare_with.strip())
+    return path if path.is_absolute() else config.root / path
+
+
+def inputs_key(config: WikiConfig, rendering: Iterable[object]) -> str | None:
+    """The digest of everything a build reads, or None when a build cannot be reused.
+
+    ``rendering`` is whatever else the pages depend on (the render options);
+    its ``repr`` enters the digest. None also when a file cannot be read:
+    the build then reports it as it always does.
+    """
+    from .project import _server_identity, read_setup_sql
+
+    if not config.embedded:
+        return None
+    digest = hashlib.sha256()
+    try:
+        digest.update(_code_fingerprint().encode())
+        digest.update(repr(config).encode())
+        digest.update(repr(list(rendering)).encode())
+        digest.update((read_setup_sql(config) or "").encode())
+        digest.update(_server_identity(config).encode())
+        _tree(digest, config.migrations_dir)
+        _tree(digest, config.adrs_dir)
+        _tree(digest, config.templates_dir)
+        if config.compare_with:
+            snapshot = _snapshot_path(config)
+            if snapshot is None:
+                return None
+            digest.update(snapshot.read_bytes())
+    except Exception:  # an unreadable file or setting: the full build says what is wrong
+        return None
+    return digest.hexdigest()
+
+
+def read_memo(cache_dir: Path, key: str) -> Memo | None:
+    """The previous build's record, when its key is ``key``.
+
+    The caller still checks the page files against `Memo.pages`
+    (`PageFiles.verify`): another build may have rewritten them since.
+    """
+    from .project import DiskCache
+
+    stored = DiskCache(cache_dir).read(MEMO_FILE)
+    if not isinstance(stored, Memo) or stored.key != key:
+        return None
+    return stored
+
+
+def write_memo(
+    cache_dir: Path, key: str, pages: Mapping[str, bytes], findings: Iterable[Finding]
+) -> None:
+    """Record this build: ``pages`` are the digests of the page files it wrote."""
+    from .project import DiskCache
+
+    DiskCache(cache_dir).write(MEMO_FILE, Memo(key, dict(pages), list(findings)))
