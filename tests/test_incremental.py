@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import importlib.util
 import re
@@ -10,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from schema_wiki.build import JoinCache
+from schema_wiki.checks import RuleCache
 from schema_wiki.config import WikiConfig
 from schema_wiki.incremental import Rendered, merged, pages_to_render
 from schema_wiki.project import CatalogCache, load_project
-from schema_wiki.render import RenderOptions, render_pages
+from schema_wiki.render import ADR_FREE_PAGES, RenderOptions, render_pages
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
@@ -92,8 +95,9 @@ def test_incremental_pages_equal_a_full_render_after_each_adr_edit(
     for name, edit in _edits(tmp_path / "adrs"):
         edit()  # type: ignore[operator]
         wiki = load_project(config, cache)
-        only = pages_to_render(previous, wiki, inputs)
+        only = pages_to_render(previous, wiki, inputs, ADR_FREE_PAGES)
         assert only is not None, name
+        assert not only & ADR_FREE_PAGES, name  # kept, and still equal to a full render
         full = render_pages(wiki, options)
         incremental = merged(previous, wiki, render_pages(wiki, options, only=only))
         assert incremental.keys() == full.keys(), name
@@ -125,3 +129,40 @@ def test_anything_but_adrs_changing_renders_everything(tmp_path: Path) -> None:
     # A changed migration rebuilds the catalog (the statement fails: nothing reuses it).
     with pytest.raises(Exception):  # noqa: B017 - MigrationFailed
         load_project(config, cache)
+
+
+def test_a_serve_rebuild_reuses_the_join_and_migration_rules_and_gets_the_same_wiki(
+    tmp_path: Path,
+) -> None:
+    _generate(tmp_path, 30)
+    config = WikiConfig(
+        root=tmp_path,
+        migrations_dir=tmp_path / "migrations",
+        adrs_dir=tmp_path / "adrs",
+        today=dt.date(2026, 1, 1),
+        cache_dir=tmp_path / ".cache" / "schema-wiki",
+    )
+    serve = CatalogCache(join=JoinCache(), rules=RuleCache())
+    first = load_project(config, serve)
+    assert serve.join is not None and serve.rules is not None
+    before = copy.deepcopy((first.tables, first.dropped_tables))
+    edits = _edits(tmp_path / "adrs")
+    for name, edit in edits:
+        edit()  # type: ignore[operator]
+        reused = load_project(config, serve)
+        fresh = load_project(config, CatalogCache())
+        assert reused.tables == fresh.tables, name
+        assert reused.dropped_tables == fresh.dropped_tables, name
+        assert reused.findings == fresh.findings, name
+        assert reused.silenced == fresh.silenced, name
+        assert (reused.migration_adrs, reused.adr_migrations) == (
+            fresh.migration_adrs,
+            fresh.adr_migrations,
+        ), name
+    # The pages of the first build are compared with later ones: linking never touched them.
+    assert (first.tables, first.dropped_tables) == before
+    assert serve.join.hits == len(edits)
+    assert serve.rules.hits == 2 * len(edits)  # unsafe-migration, missing-header-field
+    later = WikiConfig(**{**config.__dict__, "today": dt.date(2027, 1, 1)})
+    load_project(later, serve)
+    assert serve.join.hits == len(edits)  # another day: the drop dates are computed again

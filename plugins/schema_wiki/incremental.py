@@ -12,7 +12,9 @@ only change:
 * pages that linked to a changed ADR (they show its title and status);
 * pages of the targets of findings that appeared or went away;
 * the pages that are not about one table, migration or ADR (indexes, health...),
-  which are always rendered again.
+  which are rendered again, except those the caller names as showing nothing
+  of ADRs and findings (``adr_free``: with the bundled templates, the schema and
+  migration indexes, A-Z, dropped, types, drift and rules pages).
 
 `pages_to_render` returns that set, or None (render everything) whenever it
 cannot tell: a finding it cannot place, anything but ADRs changed, no
@@ -22,7 +24,7 @@ result with a full render after random ADR edits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from .model import Adr, Finding, Table, Wiki
@@ -48,8 +50,14 @@ def _table_pages(wiki: Wiki) -> dict[str, Table]:
     }
 
 
-def pages_to_render(previous: Rendered | None, wiki: Wiki, inputs: object) -> set[str] | None:
-    """The pages to render for ``wiki``, or None for all of them."""
+def pages_to_render(
+    previous: Rendered | None, wiki: Wiki, inputs: object, adr_free: Collection[str] = ()
+) -> set[str] | None:
+    """The pages to render for ``wiki``, or None for all of them.
+
+    ``adr_free`` pages are kept as they are when the migrations and the catalog
+    are the same: they must not show anything of the ADRs or the findings.
+    """
     if previous is None or previous.inputs != inputs:
         return None
     old = previous.wiki
@@ -74,6 +82,7 @@ def pages_to_render(previous: Rendered | None, wiki: Wiki, inputs: object) -> se
 
     entity_pages = set(new_tables) | set(migration_pages.values())
     entity_pages |= {paths.adr_page(i) for i in old_adrs.keys() | new_adrs.keys()}
+    entity_pages |= {page for page in adr_free if page in previous.pages}
     if _health_unchanged(old, wiki):
         entity_pages.add(paths.HEALTH)  # kept: the biggest page, and rarely changed by an ADR
     out = {page for page in previous.pages if page not in entity_pages}
@@ -101,15 +110,13 @@ def pages_to_render(previous: Rendered | None, wiki: Wiki, inputs: object) -> se
 
 def _health_unchanged(old: Wiki, wiki: Wiki) -> bool:
     """Whether the health page's inputs are the same: the findings, what ignores
-    silenced, documentation coverage, and the files and tables findings link to."""
-    from .render.reports import coverage
-
+    silenced, and the files and tables findings link to. (Its documentation
+    coverage comes from the catalog's comments, which the caller found the same.)"""
     return (
         old.findings == wiki.findings
         and old.silenced == wiki.silenced
         and [(a.id, a.path) for a in old.adrs] == [(a.id, a.path) for a in wiki.adrs]
         and [t.qualified for t in old.tables] == [t.qualified for t in wiki.tables]
-        and coverage(old) == coverage(wiki)
     )
 
 

@@ -24,6 +24,8 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from . import memo
+from .build import JoinCache
+from .checks import RuleCache
 from .config import (
     WikiConfig,
     parse_checks,
@@ -36,7 +38,7 @@ from .incremental import Rendered, merged, pages_to_render
 from .model import Finding, Level, Wiki
 from .pagefiles import PageFiles
 from .project import CatalogCache, load_project
-from .render import RenderOptions, render_pages
+from .render import ADR_FREE_PAGES, RenderOptions, render_pages
 from .render import paths as page_paths
 
 log = get_plugin_logger(__name__)
@@ -211,6 +213,8 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.command = command
+        if command == "serve":
+            self.cache.join, self.cache.rules = JoinCache(), RuleCache()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         try:
@@ -325,7 +329,11 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
         self.findings = wiki.findings
         # A serve rebuild after an ADR edit renders only the pages it changed.
         inputs = (options, _templates_signature(self.core.templates_dir))
-        only = pages_to_render(self.rendered, wiki, inputs) if self.command == "serve" else None
+        only = None
+        if self.command == "serve":
+            # A user's template may show anything: only the bundled ones are known ADR-free.
+            adr_free = ADR_FREE_PAGES if self.core.templates_dir is None else ()
+            only = pages_to_render(self.rendered, wiki, inputs, adr_free)
         try:
             pages = render_pages(wiki, options, only=only)
         except Exception as exc:  # a user template can fail in any way

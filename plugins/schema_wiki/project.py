@@ -31,8 +31,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import build_wiki
-from .checks import Context, run_checks
+from .build import JoinCache, build_wiki
+from .checks import Context, RuleCache, run_checks
 from .config import WikiConfig
 from .errors import ConfigError
 from .model import Catalog, Finding, Migration, Wiki
@@ -74,6 +74,11 @@ class CatalogCache:
     #: a serve rebuild after an ADR edit reuses it without reading a migration.
     migrations_signature: tuple[object, ...] | None = None
     migrations_result: tuple[list[Migration], list[Finding]] | None = None
+    #: The history of the last join and the findings of migration-only rules, reused
+    #: while the migrations and the catalog are the same objects (serve sets them; a
+    #: one-off build has nothing to reuse them for).
+    join: JoinCache | None = None
+    rules: RuleCache | None = None
 
 
 def _fingerprint(*modules: str) -> str:
@@ -307,7 +312,7 @@ def load_project(config: WikiConfig, cache: CatalogCache | None = None) -> Wiki:
     migrations, migration_findings = read_migrations(config, cache)
     adrs, adr_findings = load_adrs(config.root, config.adrs_dir)
     catalog = get_catalog(config, migrations, cache)
-    wiki = build_wiki(migrations, adrs, catalog, config.today)
+    wiki = build_wiki(migrations, adrs, catalog, config.today, cache.join)
     if config.compare_with:
         _compare(config, catalog, wiki)
     source_findings: list[Finding] = [*migration_findings, *adr_findings, *wiki.findings]
@@ -316,6 +321,7 @@ def load_project(config: WikiConfig, cache: CatalogCache | None = None) -> Wiki:
         config.checks,
         context=Context.from_config(config),
         extra=source_findings,
+        cache=cache.rules,
     )
     return wiki
 

@@ -25,14 +25,14 @@ from __future__ import annotations
 import difflib
 import fnmatch
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ..config import DEFAULT_REQUIRED_HEADER_FIELDS, CoverageMin, RuleConfig
 from ..errors import ConfigError
-from ..model import Finding, Level, Wiki
+from ..model import Finding, Level, Migration, Wiki
 from . import (
     dangling_reference,
     expired_column,
@@ -100,6 +100,9 @@ class Rule:
     check: CheckFunction
     #: Where findings of a rule without a ``check`` of its own come from.
     reported_by: str | None = None
+    #: ``"migrations"`` for a rule that reads nothing of the wiki but its migrations
+    #: (its findings are reused while they are the same, `RuleCache`); else ``"wiki"``.
+    reads: str = "wiki"
 
     @property
     def summary(self) -> str:
@@ -125,6 +128,7 @@ def _rule(module: ModuleType) -> Rule:
         module.__doc__ or "",
         check,
         getattr(module, "REPORTED_BY", None),
+        getattr(module, "READS", "wiki"),
     )
 
 
@@ -176,12 +180,39 @@ def validate_settings(settings: Mapping[str, RuleConfig]) -> None:
             )
 
 
+@dataclass
+class RuleCache:
+    """Findings of the rules that read only the migrations, by rule name, with the
+    migrations and context they came from: a ``mkdocs serve`` rebuild after an ADR
+    edit does not replay every statement for ``unsafe-migration`` again."""
+
+    entries: dict[str, tuple[list[Migration], Context, list[Finding]]] = field(default_factory=dict)
+    hits: int = 0
+
+    def findings(self, r: Rule, wiki: Wiki, context: Context) -> list[Finding]:
+        if r.reads != "migrations":
+            return list(r.check(wiki, context))
+        entry = self.entries.get(r.name)
+        if entry is not None:
+            migrations, was, found = entry
+            same = len(migrations) == len(wiki.migrations) and all(
+                a is b for a, b in zip(migrations, wiki.migrations, strict=True)
+            )
+            if same and was == context:
+                self.hits += 1
+                return found
+        found = list(r.check(wiki, context))
+        self.entries[r.name] = (list(wiki.migrations), context, found)
+        return found
+
+
 def run_checks(
     wiki: Wiki,
     settings: Mapping[str, RuleConfig] | None = None,
     *,
     context: Context | None = None,
     extra: Iterable[Finding] = (),
+    cache: RuleCache | None = None,
 ) -> list[Finding]:
     """Every finding that remains, with configured levels applied, most serious first.
 
@@ -196,7 +227,7 @@ def run_checks(
     context = context or Context()
     found: list[Finding] = list(extra)
     for r in RULES:
-        found.extend(r.check(wiki, context))
+        found.extend(cache.findings(r, wiki, context) if cache else r.check(wiki, context))
     kept, wiki.silenced, unused = apply_ignores(wiki, found, context)
     out: list[Finding] = []
     for finding in [*kept, *unused]:

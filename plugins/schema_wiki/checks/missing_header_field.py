@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 NAME = "missing-header-field"
 LEVEL = Level.WARNING
+#: Reads nothing of the wiki but its migrations (see `checks.Rule.reads`).
+READS = "migrations"
 
 
 def check(wiki: Wiki, context: Context) -> Iterator[Finding]:

@@ -67,6 +67,8 @@ if TYPE_CHECKING:
 
 NAME = "unsafe-migration"
 LEVEL = Level.WARNING
+#: Reads nothing of the wiki but its migrations (see `checks.Rule.reads`).
+READS = "migrations"
 
 
 @dataclass

@@ -160,11 +160,32 @@ def _by_table(findings: list[Finding], report: ReportLinks) -> list[TableGroup]:
     return [TableGroup(groups[k][0], groups[k][1]) for k in sorted(groups)]
 
 
-def report_pages(wiki: Wiki, common: Callable[[str], dict[str, object]]) -> Iterator[PageContext]:
-    """The health and rules pages; ``common`` gives the values every page template receives."""
+def report_pages(
+    wiki: Wiki,
+    common: Callable[[str], dict[str, object]],
+    wanted: Callable[[str], bool] = lambda page: True,
+) -> Iterator[PageContext]:
+    """The health and rules pages (those ``wanted``); ``common`` gives the values every
+    page template receives."""
     from .views import Links, PageContext
 
-    values = common(paths.HEALTH)
+    if wanted(paths.HEALTH):
+        yield _health(wiki, common(paths.HEALTH))
+    if wanted(RULES_PAGE):
+        values = common(RULES_PAGE)
+        values.update(
+            rules=[
+                (r, Markup(rule_anchor(r.name)), Markup(r.summary), rule_markdown(r)) for r in RULES
+            ],
+            health_url=Links(wiki, RULES_PAGE).url(paths.HEALTH),
+            Level=Level,
+        )
+        yield PageContext(RULES_PAGE, "rules.md.j2", values)
+
+
+def _health(wiki: Wiki, values: dict[str, object]) -> PageContext:
+    from .views import Links, PageContext
+
     report = ReportLinks(wiki, Links(wiki, paths.HEALTH))
     findings = list(wiki.findings)
     counts = {level: sum(1 for f in findings if f.level == level) for level in Level}
@@ -181,17 +202,7 @@ def report_pages(wiki: Wiki, common: Callable[[str], dict[str, object]]) -> Iter
         level_badge=level_badge,
         Level=Level,
     )
-    yield PageContext(paths.HEALTH, "health.md.j2", values)
-
-    values = common(RULES_PAGE)
-    values.update(
-        rules=[
-            (r, Markup(rule_anchor(r.name)), Markup(r.summary), rule_markdown(r)) for r in RULES
-        ],
-        health_url=Links(wiki, RULES_PAGE).url(paths.HEALTH),
-        Level=Level,
-    )
-    yield PageContext(RULES_PAGE, "rules.md.j2", values)
+    return PageContext(paths.HEALTH, "health.md.j2", values)
 
 
 def rule_markdown(rule: Rule) -> Markup:

@@ -663,34 +663,41 @@ def page_contexts(
 
     yield from adr_pages(wiki, common, migrations_dir, only)
 
-    values = common(paths.SCHEMA_INDEX)
-    values.update(
-        groups=_schema_groups(wiki),
-        coverage=coverage(wiki),
-        format_count=format_count,
-        format_bytes=format_bytes,
-        dropped_columns=sum(len(t.dropped_columns) for t in wiki.tables),
-    )
-    yield PageContext(paths.SCHEMA_INDEX, "schema_index.md.j2", values)
+    def wanted(page: str) -> bool:
+        return only is None or page in only
 
-    values = common(paths.TABLES_AZ)
-    values.update(letters=_letters(wiki.tables))
-    yield PageContext(paths.TABLES_AZ, "tables_az.md.j2", values)
+    if wanted(paths.SCHEMA_INDEX):
+        values = common(paths.SCHEMA_INDEX)
+        values.update(
+            groups=_schema_groups(wiki),
+            coverage=coverage(wiki),
+            format_count=format_count,
+            format_bytes=format_bytes,
+            dropped_columns=sum(len(t.dropped_columns) for t in wiki.tables),
+        )
+        yield PageContext(paths.SCHEMA_INDEX, "schema_index.md.j2", values)
 
-    values = common(paths.DROPPED)
-    links = Links(wiki, paths.DROPPED, migrations, adrs)
-    values.update(
-        dropped_tables=_dropped_tables(wiki, links, migrations),
-        dropped_columns=_dropped_columns(wiki, links, migrations),
-    )
-    yield PageContext(paths.DROPPED, "dropped.md.j2", values)
+    if wanted(paths.TABLES_AZ):
+        values = common(paths.TABLES_AZ)
+        values.update(letters=_letters(wiki.tables))
+        yield PageContext(paths.TABLES_AZ, "tables_az.md.j2", values)
 
-    values = common(paths.MIGRATIONS_INDEX)
-    links = Links(wiki, paths.MIGRATIONS_INDEX, migrations, adrs)
-    values.update(months=_months(wiki, relations, links))
-    yield PageContext(paths.MIGRATIONS_INDEX, "migrations_index.md.j2", values)
+    if wanted(paths.DROPPED):
+        values = common(paths.DROPPED)
+        links = Links(wiki, paths.DROPPED, migrations, adrs)
+        values.update(
+            dropped_tables=_dropped_tables(wiki, links, migrations),
+            dropped_columns=_dropped_columns(wiki, links, migrations),
+        )
+        yield PageContext(paths.DROPPED, "dropped.md.j2", values)
 
-    yield from report_pages(wiki, common)
+    if wanted(paths.MIGRATIONS_INDEX):
+        values = common(paths.MIGRATIONS_INDEX)
+        links = Links(wiki, paths.MIGRATIONS_INDEX, migrations, adrs)
+        values.update(months=_months(wiki, relations, links))
+        yield PageContext(paths.MIGRATIONS_INDEX, "migrations_index.md.j2", values)
+
+    yield from report_pages(wiki, common, wanted)
     yield from drift_pages(wiki, common)
     yield from types_pages(wiki, common)
 
