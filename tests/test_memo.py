@@ -8,8 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import FIXTURES, ROOT, run
 
+from helpers import FIXTURES, ROOT, run
 from schema_wiki.config import WikiConfig
 from schema_wiki.memo import inputs_key
 from schema_wiki.render import RenderOptions
