@@ -32,11 +32,14 @@ Passwords never appear in a message: see `redact_conninfo`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fnmatch
+import gc
+import operator
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import unquote
 
 import psycopg
@@ -269,6 +272,8 @@ NOT EXISTS (SELECT FROM pg_catalog.pg_depend dep
 # CREATE INDEX), like the row count from reltuples: pg_total_relation_size
 # opens and locks every table, index and TOAST table, which took 112 ms of
 # 116 ms on 1,000 tables with a fresh connection's cold caches; relpages, 12 ms.
+# The indexes of the tables we read are added up in Python from _INDEXES
+# (summing them here was half of this query's time); a partition's, here.
 _RELATIONS = (
     """
 SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition, inh.inhparent,
@@ -280,9 +285,11 @@ SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition, inh.inhparent,
          (c.relpages::bigint
           + COALESCE((SELECT t.relpages FROM pg_catalog.pg_class t
                       WHERE t.oid = c.reltoastrelid), 0)
-          + COALESCE((SELECT pg_catalog.sum(ic.relpages) FROM pg_catalog.pg_index i
-                      JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                      WHERE i.indrelid = c.oid), 0)
+          + CASE WHEN c.relispartition THEN
+              COALESCE((SELECT pg_catalog.sum(ic.relpages) FROM pg_catalog.pg_index i
+                        JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                        WHERE i.indrelid = c.oid), 0)
+            ELSE 0 END
          )::bigint * pg_catalog.current_setting('block_size')::bigint
        END,
        NULL::text  -- the view's definition, from _VIEW_DEFINITIONS
@@ -308,18 +315,19 @@ FROM pg_catalog.pg_class c
 WHERE c.oid = ANY(%(rels)s::oid[]) AND c.relkind IN ('v', 'm')
 """
 
-# The columns come in the order of CatalogColumn's fields, after the oid.
+# The columns come in the order of CatalogColumn's fields; then the relation,
+# and the type and collation oids for the index definitions.
 # A default cannot refer to columns, so it deparses without its table (relid 0):
 # twice as fast, and no lock on the table. Generated columns do need it.
 _COLUMNS = """
-SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
+SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
        NOT a.attnotnull,
        CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0) END,
        d.description, a.attnum,
        CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END,
        CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END,
        CASE a.attgenerated WHEN 's' THEN 'stored' WHEN 'v' THEN 'virtual' END,
-       co.collname
+       co.collname, a.attrelid, a.atttypid, a.attcollation
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
@@ -336,8 +344,16 @@ WHERE a.attrelid = ANY(%(rels)s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
 # foreign key to a table outside the schemas read names its columns here.
 # conparentid <> 0: the copies PostgreSQL makes for each partition of a
 # referenced partitioned table, not constraints anyone wrote.
+#
+# Primary keys, unique constraints and foreign keys are written out in Python
+# (see `_plain_constraint_definition`) from the fields after the comment: 7 us
+# a constraint less than pg_get_constraintdef, 20 of the query's 30 ms on
+# 1,000 tables. Checks and exclusions need PostgreSQL's deparser.
 _CONSTRAINTS = """
-SELECT con.conrelid, con.conname, con.contype, pg_catalog.pg_get_constraintdef(con.oid, true),
+SELECT con.conrelid, con.conname, con.contype,
+       CASE WHEN con.contype NOT IN ('p', 'u', 'f') THEN
+         pg_catalog.pg_get_constraintdef(con.oid, true)
+       END,
        con.convalidated, {enforced}, con.condeferrable, con.condeferred,
        con.conkey, con.confrelid, con.confkey, fn.nspname, fc.relname,
        CASE WHEN con.confrelid <> 0 AND con.confrelid <> ALL(%(rels)s::oid[]) THEN
@@ -345,7 +361,10 @@ SELECT con.conrelid, con.conname, con.contype, pg_catalog.pg_get_constraintdef(c
                JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
                ORDER BY k.ord)
        END,
-       d.description
+       d.description,
+       con.oid, con.conindid, con.confmatchtype, con.confupdtype, con.confdeltype,
+       {delete_set_columns}, {period},
+       CASE WHEN con.contype = 'f' THEN pg_catalog.pg_table_is_visible(con.confrelid) END
 FROM pg_catalog.pg_constraint con
 LEFT JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid
 LEFT JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
@@ -357,12 +376,32 @@ WHERE con.conrelid = ANY(%(rels)s::oid[]) AND con.contype IN ('p', 'u', 'f', 'c'
 ORDER BY con.conrelid, pg_catalog.strpos('pufcx', con.contype), con.conname
 """
 
+# The constraints `_plain_constraint_definition` could not write.
+_CONSTRAINT_DEFINITIONS = """
+SELECT x.oid, pg_catalog.pg_get_constraintdef(x.oid, true)
+FROM pg_catalog.unnest(%(oids)s::oid[]) x(oid)
+"""
+
 # Key columns come as attnums, named from the columns already read; only
 # expression indexes pay for pg_get_indexdef per key (a subquery per index
 # costs 25 us, a quarter of the whole query on 1,000 tables).
-_INDEXES = """
-SELECT i.indrelid, ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid),
-       (i.indkey::int2[])[0:i.indnkeyatts - 1],
+#
+# pg_get_indexdef costs 40 us an index with a fresh connection's cold caches
+# (80 of the query's 90 ms on 1,000 tables) and locks the table: a plain btree
+# index (columns only: no expression, predicate, storage option or partitioned
+# parent) is written out in Python instead, from its key columns, operator
+# classes, collations and options (see `_plain_index_definition`, which falls
+# back on pg_get_indexdef for what it cannot spell exactly as PostgreSQL does).
+_PLAIN_INDEX = """(am.amname = 'btree' AND ic.relkind = 'i' AND i.indexprs IS NULL
+                   AND i.indpred IS NULL AND ic.reloptions IS NULL)"""
+
+_INDEXES = (
+    """
+SELECT i.indrelid, ic.relname,
+       CASE WHEN NOT """
+    + _PLAIN_INDEX
+    + """ THEN pg_catalog.pg_get_indexdef(i.indexrelid) END,
+       (i.indkey::int2[])[0:i.indnatts - 1],
        CASE WHEN i.indexprs IS NOT NULL THEN
          ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
                FROM pg_catalog.generate_series(1, i.indnkeyatts) k ORDER BY k)
@@ -372,7 +411,9 @@ SELECT i.indrelid, ic.relname, pg_catalog.pg_get_indexdef(i.indexrelid),
        CASE WHEN ic.relkind = 'i' THEN
          ic.relpages::bigint * pg_catalog.current_setting('block_size')::bigint
        END,
-       d.description
+       d.description, i.indexrelid, i.indnkeyatts,
+       (i.indclass::oid[])[0:i.indnkeyatts - 1], (i.indcollation::oid[])[0:i.indnkeyatts - 1],
+       (i.indoption::int2[])[0:i.indnkeyatts - 1], {nulls_not_distinct}
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
@@ -384,6 +425,78 @@ LEFT JOIN pg_catalog.pg_description d
       AND d.objsubid = 0
 WHERE i.indrelid = ANY(%(rels)s::oid[])
 ORDER BY i.indrelid, NOT i.indisprimary, ic.relname
+"""
+)
+
+# The indexes `_plain_index_definition` could not write, just before the views.
+_INDEX_DEFINITIONS = """
+SELECT x.oid, pg_catalog.pg_get_indexdef(x.oid) FROM pg_catalog.unnest(%(oids)s::oid[]) x(oid)
+"""
+
+# The default btree operator class of each type, as GetDefaultOpClass (which
+# pg_get_indexdef asks) chooses it: the one for the type itself, else the one
+# binary-coercible type (a "preferred" one wins: varchar takes text_ops over
+# bpchar_ops), for plain base types and enums. Types left out (domains,
+# arrays, ranges, composites, ambiguous ones) get pg_get_indexdef. So do
+# operator classes that take options.
+_BTREE_DEFAULTS = """
+SELECT defaults.typ, defaults.opclass FROM (
+WITH opc AS (
+  SELECT c.oid, c.opcintype, c.opcfamily
+  FROM pg_catalog.pg_opclass c
+  JOIN pg_catalog.pg_am am ON am.oid = c.opcmethod
+  WHERE am.amname = 'btree' AND c.opcdefault
+), coercible AS (
+  SELECT c.castsource, c.casttarget FROM pg_catalog.pg_cast c
+  WHERE c.castmethod = 'b' AND c.castcontext = 'i'
+), exact AS (
+  SELECT opc.opcintype AS typ, pg_catalog.min(opc.oid) AS opclass
+  FROM opc JOIN pg_catalog.pg_type t ON t.oid = opc.opcintype
+  WHERE t.typtype NOT IN ('d', 'p')
+  GROUP BY opc.opcintype HAVING pg_catalog.count(*) = 1
+), src AS (
+  SELECT t.oid, t.typtype, t.typcategory
+  FROM pg_catalog.pg_type t
+  WHERE t.oid IN (SELECT castsource FROM coercible UNION SELECT enumtypid FROM pg_catalog.pg_enum)
+    AND (t.typtype = 'e' OR (t.typtype = 'b' AND t.typelem = 0))
+    AND NOT EXISTS (SELECT FROM opc WHERE opc.opcintype = t.oid)
+    AND NOT EXISTS (SELECT FROM opc WHERE opc.opcintype IN (
+          'pg_catalog.any'::pg_catalog.regtype, 'pg_catalog.anyelement'::pg_catalog.regtype,
+          'pg_catalog.anycompatible'::pg_catalog.regtype,
+          'pg_catalog.anynonarray'::pg_catalog.regtype,
+          'pg_catalog.anycompatiblenonarray'::pg_catalog.regtype))
+), candidate AS (
+  SELECT src.oid AS typ, opc.oid AS opclass,
+         ct.typcategory = src.typcategory AND ct.typispreferred AS preferred
+  FROM src
+  JOIN (SELECT castsource, casttarget FROM coercible
+        UNION SELECT oid, 'pg_catalog.anyenum'::pg_catalog.regtype FROM src WHERE typtype = 'e'
+       ) st ON st.castsource = src.oid
+  JOIN opc ON opc.opcintype = st.casttarget
+  JOIN pg_catalog.pg_type ct ON ct.oid = opc.opcintype
+), chosen AS (
+  SELECT typ, opclass FROM exact
+  UNION ALL
+  SELECT typ, CASE
+           WHEN pg_catalog.count(*) FILTER (WHERE preferred) = 1 THEN
+             pg_catalog.min(opclass) FILTER (WHERE preferred)
+           WHEN pg_catalog.count(*) = 1 THEN pg_catalog.min(opclass)
+         END
+  FROM candidate GROUP BY typ
+)
+SELECT chosen.typ, chosen.opclass
+FROM chosen JOIN opc ON opc.oid = chosen.opclass
+WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_amproc p
+                  WHERE p.amprocfamily = opc.opcfamily AND p.amprocnum = 5)
+) defaults
+"""
+
+# What pg_get_indexdef's quote_identifier quotes: names that are not all
+# lower-case letters, digits and underscores, and the keywords that are not
+# unreserved; or every name, with quote_all_identifiers.
+_QUOTING = """
+SELECT pg_catalog.current_setting('quote_all_identifiers'),
+       ARRAY(SELECT k.word FROM pg_catalog.pg_get_keywords() k WHERE k.catcode <> 'U')
 """
 
 _TRIGGERS = """
@@ -478,59 +591,279 @@ def _selected(names: Iterable[str], include: Sequence[str], exclude: Sequence[st
     return chosen
 
 
-def _columns(rows: list[Row]) -> dict[int, tuple[CatalogColumn, ...]]:
-    """Columns by relation oid, in attnum order."""
+def _oid_array(oids: Iterable[int]) -> str:
+    """``{1,2,3}``: sent untyped, it becomes the ``oid[]`` it is cast to, a constant the
+    planner hashes; psycopg's own list adapter costs 1.3 ms a query on 1,000 oids."""
+    return "{" + ",".join(map(str, oids)) + "}"
+
+
+_T = TypeVar("_T")
+
+
+def _maker(cls: type[_T]) -> Callable[[Sequence[Any]], _T]:
+    """Build the frozen dataclass ``cls`` from its field values, in field order
+    (values past the last field are left out).
+
+    A frozen dataclass's ``__init__`` sets every field with ``object.__setattr__``;
+    filling the new object's ``__dict__`` gives an equal object in 60 % of the
+    time, which counts for tens of thousands of columns. A class this would not
+    suit (slots, ``__post_init__``, fields outside ``__init__``) keeps its
+    ``__init__``.
+    """
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    names = tuple(f.name for f in fields)
+    params = getattr(cls, "__dataclass_params__", None)
+    if (
+        "__slots__" in vars(cls)
+        or hasattr(cls, "__post_init__")
+        or not all(f.init for f in fields)
+        or params is None
+        or not params.frozen
+    ):
+        count = len(names)
+        return lambda values: cls(*values[:count])
+    new = object.__new__
+
+    def make(values: Sequence[Any]) -> _T:
+        obj = new(cls)
+        obj.__dict__.update(zip(names, values, strict=False))
+        return obj
+
+    return make
+
+
+_column = _maker(CatalogColumn)
+_constraint_of = _maker(CatalogConstraint)
+_index_of = _maker(CatalogIndex)
+_trigger_of = _maker(CatalogTrigger)
+
+#: Where a row of _COLUMNS has its relation, position (attnum), type and collation.
+_RELATION, _POSITION, _TYPE, _COLLATION = 10, 5, 11, 12
+
+
+def _columns(
+    rows: list[Row],
+) -> tuple[dict[int, tuple[CatalogColumn, ...]], dict[int, dict[int, Row]]]:
+    """Columns by relation oid, in attnum order; and each relation's rows by attnum."""
     groups: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
-        groups[row[0]].append(row)
+        groups[row[_RELATION]].append(row)
     columns = {}
+    by_attnum = {}
+    position = operator.itemgetter(_POSITION)
+    make = _column
     for oid, group in groups.items():
-        group.sort(key=lambda r: r[6])  # attnum; cheaper here than an ORDER BY
-        # Positional: the query selects the fields in CatalogColumn's order.
-        columns[oid] = tuple(CatalogColumn(*r[1:]) for r in group)
-    return columns
+        group.sort(key=position)  # cheaper here than an ORDER BY
+        columns[oid] = tuple(map(make, group))
+        by_attnum[oid] = {r[_POSITION]: r for r in group}
+    return columns, by_attnum
 
 
-def _constraint(row: Row, names: dict[int, dict[int, str]]) -> CatalogConstraint:
-    (rel, name, contype, definition, validated, enforced, deferrable, deferred, keys,
-     ref_rel, ref_keys, ref_schema, ref_table, ref_names, comment) = row  # fmt: skip
-    own = names.get(rel, {})
+_UNKNOWN: Row = ("?",)
+
+
+def _constraint(row: Row, attrs: dict[int, dict[int, Row]], definition: str) -> CatalogConstraint:
+    (rel, name, contype, _definition, validated, enforced, deferrable, deferred, keys,
+     ref_rel, ref_keys, ref_schema, ref_table, ref_names, comment) = row[:15]  # fmt: skip
+    own = attrs.get(rel, {})
     if ref_names is None and ref_rel:
-        theirs = names.get(ref_rel, {})
-        ref_names = [theirs.get(k, "?") for k in ref_keys or ()]
-    return CatalogConstraint(
-        name=name,
-        kind=_CONSTRAINT_KINDS[contype],
-        definition=definition,
-        columns=tuple(own.get(k, "?") for k in keys or ()),
-        ref_schema=ref_schema,
-        ref_table=ref_table,
-        ref_columns=tuple(ref_names or ()),
-        validated=validated,
-        enforced=enforced,
-        deferrable=deferrable,
-        initially_deferred=deferred,
-        comment=comment,
+        theirs = attrs.get(ref_rel, {})
+        ref_names = [theirs.get(k, _UNKNOWN)[0] for k in ref_keys or ()]
+    return _constraint_of(
+        (
+            name,
+            _CONSTRAINT_KINDS[contype],
+            definition,
+            tuple([own.get(k, _UNKNOWN)[0] for k in keys or ()]),
+            ref_schema,
+            ref_table,
+            tuple(ref_names or ()),
+            validated,
+            enforced,
+            deferrable,
+            deferred,
+            comment,
+        )
     )
 
 
-def _index(row: Row, names: dict[int, str]) -> CatalogIndex:
-    (_rel, name, definition, keys, expressions, unique, primary, predicate, valid, method,
-     constraint, size, comment) = row  # fmt: skip
-    columns = expressions if expressions is not None else [names.get(k, "?") for k in keys]
-    return CatalogIndex(
-        name=name,
-        definition=definition,
-        columns=tuple(columns),
-        unique=unique,
-        primary=primary,
-        predicate=predicate,
-        valid=valid,
-        method=method,
-        constraint=constraint,
-        size_bytes=size,
-        comment=comment,
+def _index(row: Row, attrs: dict[int, Row], definition: str) -> CatalogIndex:
+    (_rel, name, _definition, keys, expressions, unique, primary, predicate, valid, method,
+     constraint, size, comment, _oid, nkeys) = row[:15]  # fmt: skip
+    if expressions is not None:
+        columns = tuple(expressions)
+    else:
+        columns = tuple([attrs.get(k, _UNKNOWN)[0] for k in keys[:nkeys]])
+    return _index_of(
+        (name, definition, columns, unique, primary, predicate, valid, method, constraint, size,
+         comment)
+    )  # fmt: skip
+
+
+# --- definitions without pg_get_indexdef and pg_get_constraintdef -------------------
+#
+# They write what those functions write (ruleutils.c), byte for byte, for the
+# common cases; for any other they return None, and the function is called.
+# tests/test_catalog_definitions.py compares them on many kinds of index and
+# constraint.
+
+_PLAIN_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def _quoter(quote_all_identifiers: str, keywords: Iterable[str]) -> Callable[[str], str]:
+    """PostgreSQL's ``quote_identifier``, given the server's setting and its keywords
+    that are not unreserved."""
+    reserved = frozenset(keywords)
+    quote_all = quote_all_identifiers == "on"
+
+    def quote(name: str) -> str:
+        if not quote_all and name not in reserved and _PLAIN_IDENTIFIER.fullmatch(name):
+            return name
+        return '"' + name.replace('"', '""') + '"'
+
+    return quote
+
+
+_INDOPTION_DESC, _INDOPTION_NULLS_FIRST = 1, 2
+
+
+def _plain_index_definition(
+    row: Row,
+    table: tuple[str, str],
+    attrs: dict[int, Row],
+    defaults: dict[int, int],
+    quote: Callable[[str], str],
+) -> str | None:
+    """What pg_get_indexdef says of a plain btree index (see _PLAIN_INDEX), or None
+    when that takes more than column names and sort orders: an operator class or
+    collation other than the column's default, or a column we have not read."""
+    name, keys, unique = row[1], row[3], row[5]
+    nkeys, opclasses, collations, options, nulls_not_distinct = row[14:19]
+    parts = []
+    for n, attnum in enumerate(keys):
+        column = attrs.get(attnum)
+        if column is None:
+            return None
+        text = quote(column[0])
+        if n < nkeys:
+            if opclasses[n] != defaults.get(column[_TYPE]):
+                return None
+            if collations[n] and collations[n] != column[_COLLATION]:
+                return None
+            option = options[n]
+            if option & _INDOPTION_DESC:
+                text += " DESC" if option & _INDOPTION_NULLS_FIRST else " DESC NULLS LAST"
+            elif option & _INDOPTION_NULLS_FIRST:
+                text += " NULLS FIRST"
+        parts.append(text)
+    listed = ", ".join(parts[:nkeys])
+    if len(parts) > nkeys:
+        listed += ") INCLUDE (" + ", ".join(parts[nkeys:])
+    return (
+        f"CREATE {'UNIQUE ' if unique else ''}INDEX {quote(name)}"
+        f" ON {quote(table[0])}.{quote(table[1])} USING btree ({listed})"
+        + (" NULLS NOT DISTINCT" if nulls_not_distinct else "")
     )
+
+
+_MATCH = {"s": "", "f": " MATCH FULL", "p": " MATCH PARTIAL"}
+_ACTIONS = {"a": "", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+
+
+def _plain_constraint_definition(
+    row: Row,
+    attrs: dict[int, dict[int, Row]],
+    indexes: dict[int, Row],
+    quote: Callable[[str], str],
+) -> str | None:
+    """What pg_get_constraintdef says of a primary key, unique constraint or foreign
+    key, or None when a column, its index or something rarer is not at hand."""
+    (rel, _name, contype, _definition, validated, enforced, deferrable, deferred, keys,
+     ref_rel, ref_keys, ref_schema, ref_table, ref_names, _comment, _oid, index_oid, match,
+     on_update, on_delete, delete_set, period, visible) = row  # fmt: skip
+    if period or not keys:
+        return None
+    own = attrs.get(rel, {})
+    try:
+        listed = ", ".join([quote(own[k][0]) for k in keys])
+        if contype == "f":
+            if ref_names is None:
+                theirs = attrs.get(ref_rel, {})
+                ref_names = [theirs[k][0] for k in ref_keys]
+            referenced = quote(ref_table) if visible else f"{quote(ref_schema)}.{quote(ref_table)}"
+            text = (
+                f"FOREIGN KEY ({listed}) REFERENCES {referenced}"
+                f"({', '.join(map(quote, ref_names))}){_MATCH[match]}"
+            )
+            if _ACTIONS[on_update]:
+                text += " ON UPDATE " + _ACTIONS[on_update]
+            if _ACTIONS[on_delete]:
+                text += " ON DELETE " + _ACTIONS[on_delete]
+            if delete_set is not None:
+                text += " (" + ", ".join([quote(own[k][0]) for k in delete_set]) + ")"
+        else:
+            index = indexes.get(index_oid)
+            if index is None:
+                return None
+            text = "PRIMARY KEY (" if contype == "p" else "UNIQUE ("
+            if contype == "u" and index[18]:
+                text = "UNIQUE NULLS NOT DISTINCT ("
+            text += listed + ")"
+            included = index[3][len(keys) :]
+            if included:
+                text += " INCLUDE (" + ", ".join([quote(own[k][0]) for k in included]) + ")"
+    except (KeyError, TypeError):  # a column or table not read (or gone meanwhile)
+        return None
+    if deferrable:
+        text += " DEFERRABLE"
+    if deferred:
+        text += " INITIALLY DEFERRED"
+    if not enforced:
+        text += " NOT ENFORCED"
+    elif not validated:
+        text += " NOT VALID"
+    return text
+
+
+def _definitions(
+    relations: list[Row],
+    attrs: dict[int, dict[int, Row]],
+    constraints: list[Row],
+    indexes: list[Row],
+    defaults: dict[int, int],
+    quote: Callable[[str], str],
+) -> tuple[dict[int, str], list[int], dict[int, str], list[int]]:
+    """Definitions of the indexes and constraints by oid, and those left to PostgreSQL."""
+    tables = {row[0]: (row[1], row[2]) for row in relations}
+    no_attrs: dict[int, Row] = {}
+    index_definitions: dict[int, str] = {}
+    missing_indexes = []
+    by_oid = {}
+    for row in indexes:
+        oid = row[13]
+        by_oid[oid] = row
+        text = row[2]
+        if text is None:
+            rel = row[0]
+            text = _plain_index_definition(
+                row, tables[rel], attrs.get(rel, no_attrs), defaults, quote
+            )
+        if text is None:
+            missing_indexes.append(oid)
+        else:
+            index_definitions[oid] = text
+    constraint_definitions: dict[int, str] = {}
+    missing_constraints = []
+    for row in constraints:
+        oid = row[15]
+        text = row[3]
+        if text is None:
+            text = _plain_constraint_definition(row, attrs, by_oid, quote)
+        if text is None:
+            missing_constraints.append(oid)
+        else:
+            constraint_definitions[oid] = text
+    return index_definitions, missing_indexes, constraint_definitions, missing_constraints
 
 
 def _grouped(rows: Iterable[Row]) -> dict[int, list[Row]]:
@@ -547,8 +880,11 @@ def _qualified(schema: str, name: str) -> str:
 def _assemble(
     relations: list[Row],
     cols: dict[int, tuple[CatalogColumn, ...]],
+    attrs: dict[int, dict[int, Row]],
     constraints: list[Row],
+    constraint_definitions: dict[int, str],
     indexes: list[Row],
+    index_definitions: dict[int, str],
     triggers: list[Row],
 ) -> tuple[CatalogTable, ...]:
     by_oid = {row[0]: row for row in relations}
@@ -588,7 +924,7 @@ def _assemble(
                 acc[i] = (acc[i] or 0) + value
 
     cons, idxs, trgs = (_grouped(rows) for rows in (constraints, indexes, triggers))
-    names = {oid: {c.position: c.name for c in group} for oid, group in cols.items()}
+    no_attrs: dict[int, Row] = {}
     tables = []
     for row in relations:
         oid, schema, name, relkind, _is_part, _parent, partkey, _bound, comment = row[:9]
@@ -597,6 +933,7 @@ def _assemble(
         rows_estimate, total_bytes, definition = row[9], row[10], row[11]
         if relkind == "p":
             rows_estimate, total_bytes = totals.get(oid, [None, 0])
+        own = attrs.get(oid, no_attrs)
         tables.append(
             CatalogTable(
                 schema=schema,
@@ -604,12 +941,21 @@ def _assemble(
                 kind=_KINDS[relkind],
                 comment=comment,
                 columns=cols.get(oid, ()),
-                constraints=tuple(_constraint(r, names) for r in cons.get(oid, ())),
-                indexes=tuple(_index(r, names.get(oid, {})) for r in idxs.get(oid, ())),
-                triggers=tuple(
-                    CatalogTrigger(name=r[1], definition=r[2], enabled=r[3], comment=r[4])
-                    for r in trgs.get(oid, ())
+                constraints=tuple(
+                    [
+                        _constraint(r, attrs, constraint_definitions[r[15]])
+                        for r in cons.get(oid, ())
+                        if r[15] in constraint_definitions  # else dropped meanwhile
+                    ]
                 ),
+                indexes=tuple(
+                    [
+                        _index(r, own, index_definitions[r[13]])
+                        for r in idxs.get(oid, ())
+                        if r[13] in index_definitions  # else dropped meanwhile
+                    ]
+                ),
+                triggers=tuple([_trigger_of(r[1:]) for r in trgs.get(oid, ())]),
                 definition=definition,
                 partition_key=partkey,
                 partitions=tuple(sorted(partitions.get(oid, ()), key=lambda p: (p.schema, p.name))),
@@ -624,6 +970,25 @@ def _shown_oids(relations: list[Row]) -> set[int]:
     """Relations that get their own entry: all but partitions whose parent we read."""
     present = {row[0] for row in relations}
     return {row[0] for row in relations if not (row[4] and row[5] in present)}
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the rows and objects pile up.
+
+    Every few hundred new tuples and objects the collector runs, and now and
+    then it walks the whole heap (the host program's too): that made building
+    5,000 tables' objects take 1.8 times as long as with it paused. Nothing
+    built here is cyclic garbage; the collector resumes afterwards.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 # --- public API ---------------------------------------------------------------------
@@ -696,72 +1061,141 @@ def read_catalog(
     one-line message that never contains a password, when the database cannot
     be reached or read.
     """
-    with catalog_connection(
-        conninfo,
-        connect_timeout=connect_timeout,
-        statement_timeout_ms=statement_timeout_ms,
-        lock_timeout_ms=lock_timeout_ms,
-        application_name=application_name,
-    ) as conn:
-        names: list[str] = []
-        try:
-            (namespaces,) = _run(conn, [(_NAMESPACES, {})])
-            names = _selected((r[0] for r in namespaces), schemas, exclude_schemas)
-            by_schema = {"schemas": names}
-            enforced = "con.conenforced" if conn.info.server_version >= 180000 else "true"
-            relations, enums, domains = _run(
-                conn,
-                [
-                    (_RELATIONS, by_schema),
-                    (_ENUMS, {**by_schema, "typtype": "e"}),
-                    (_DOMAINS, {**by_schema, "typtype": "d"}),
-                ],
-            )
-            by_rel = {"rels": sorted(_shown_oids(relations))}
-            _, column_rows, constraints, indexes, triggers, views = _run(
-                conn,
-                [
-                    (_HASH_JOINS, {}),
-                    (_COLUMNS, by_rel),
-                    (_CONSTRAINTS.format(enforced=enforced), by_rel),
-                    (_INDEXES, by_rel),
-                    (_TRIGGERS, by_rel),
-                    (_VIEW_DEFINITIONS, by_rel),
-                ],
-            )
-            conn.rollback()
-            definitions: dict[int, str | None] = {row[0]: row[1] for row in views}
-            relations = [(*row[:11], definitions.get(row[0])) for row in relations]
-            columns = _columns(column_rows)
-        except psycopg.Error as exc:
-            holders = _lock_holders(conn, names) if exc.sqlstate == "55P03" else ""
-            raise _read_error(
-                exc,
-                conninfo,
-                statement_timeout_ms=statement_timeout_ms,
-                lock_timeout_ms=lock_timeout_ms,
-                holders=holders,
-            ) from None
-        version = conn.info.parameter_status("server_version") or ""
+    # One pause for reading and building: the rows are gone when the collector
+    # resumes, so that it walks only what we return.
+    with _gc_paused():
+        with catalog_connection(
+            conninfo,
+            connect_timeout=connect_timeout,
+            statement_timeout_ms=statement_timeout_ms,
+            lock_timeout_ms=lock_timeout_ms,
+            application_name=application_name,
+        ) as conn:
+            names: list[str] = []
+            try:
+                (namespaces,) = _run(conn, [(_NAMESPACES, {})])
+                names = _selected((r[0] for r in namespaces), schemas, exclude_schemas)
+                read = _read(conn, names)
+            except psycopg.Error as exc:
+                holders = _lock_holders(conn, names) if exc.sqlstate == "55P03" else ""
+                raise _read_error(
+                    exc,
+                    conninfo,
+                    statement_timeout_ms=statement_timeout_ms,
+                    lock_timeout_ms=lock_timeout_ms,
+                    holders=holders,
+                ) from None
+            version = conn.info.parameter_status("server_version") or ""
+        catalog = Catalog(
+            tables=_assemble(*read.tables),
+            server_version=version,
+            enums=tuple(
+                CatalogEnum(schema=r[0], name=r[1], values=tuple(r[2]), comment=r[3])
+                for r in read.enums
+            ),
+            domains=tuple(
+                CatalogDomain(
+                    schema=r[0],
+                    name=r[1],
+                    type=r[2],
+                    nullable=r[3],
+                    default=r[4],
+                    checks=tuple(r[5]),
+                    comment=r[6],
+                )
+                for r in read.domains
+            ),
+        )
+        del read
+    return catalog
 
-    return Catalog(
-        tables=_assemble(relations, columns, constraints, indexes, triggers),
-        server_version=version,
-        enums=tuple(
-            CatalogEnum(schema=r[0], name=r[1], values=tuple(r[2]), comment=r[3]) for r in enums
+
+class _Read(NamedTuple):
+    #: The arguments of `_assemble`.
+    tables: tuple[Any, ...]
+    enums: list[Row]
+    domains: list[Row]
+
+
+def _read(conn: psycopg.Connection[Any], schemas: list[str]) -> _Read:
+    """The rows of everything in ``schemas``, in three round trips, the transaction ended."""
+    by_schema = {"schemas": schemas}
+    version = conn.info.server_version
+    relations, enums, domains, defaults, quoting = _run(
+        conn,
+        [
+            (_RELATIONS, by_schema),
+            (_ENUMS, {**by_schema, "typtype": "e"}),
+            (_DOMAINS, {**by_schema, "typtype": "d"}),
+            (_BTREE_DEFAULTS, {}),
+            (_QUOTING, {}),
+        ],
+    )
+    by_rel = {"rels": _oid_array(sorted(_shown_oids(relations)))}
+    constraints_sql = _CONSTRAINTS.format(
+        enforced="con.conenforced" if version >= 180000 else "true",
+        delete_set_columns="con.confdelsetcols" if version >= 150000 else "NULL::int2[]",
+        period="con.conperiod" if version >= 180000 else "false",
+    )
+    indexes_sql = _INDEXES.format(
+        nulls_not_distinct="i.indnullsnotdistinct" if version >= 150000 else "false"
+    )
+    _, column_rows, constraints, indexes, triggers = _run(
+        conn,
+        [
+            (_HASH_JOINS, {}),
+            (_COLUMNS, by_rel),
+            (constraints_sql, by_rel),
+            (indexes_sql, by_rel),
+            (_TRIGGERS, by_rel),
+        ],
+    )
+    columns, attrs = _columns(column_rows)
+    del column_rows
+    index_definitions, missing_indexes, constraint_definitions, missing_constraints = _definitions(
+        relations, attrs, constraints, indexes, dict(defaults), _quoter(*quoting[0])
+    )
+    # The views last of all (see the module documentation: the locks they keep).
+    queries: list[tuple[str, dict[str, Any]]] = []
+    if missing_indexes:
+        queries.append((_INDEX_DEFINITIONS, {"oids": _oid_array(missing_indexes)}))
+    if missing_constraints:
+        queries.append((_CONSTRAINT_DEFINITIONS, {"oids": _oid_array(missing_constraints)}))
+    *fetched, views = _run(conn, [*queries, (_VIEW_DEFINITIONS, by_rel)])
+    conn.rollback()
+    if missing_indexes:
+        index_definitions.update((oid, text) for oid, text in fetched.pop(0) if text is not None)
+    if missing_constraints:
+        constraint_definitions.update(
+            (oid, text) for oid, text in fetched.pop(0) if text is not None
+        )
+
+    definitions: dict[int, str | None] = {row[0]: row[1] for row in views}
+    index_bytes: dict[int, int] = defaultdict(int)
+    for row in indexes:
+        if row[11] is not None:
+            index_bytes[row[0]] += row[11]
+    relations = [
+        (
+            *row[:10],
+            row[10] if row[10] is None or row[4] else row[10] + index_bytes.get(row[0], 0),
+            definitions.get(row[0]),
+        )
+        for row in relations
+    ]
+    return _Read(
+        (
+            relations,
+            columns,
+            attrs,
+            constraints,
+            constraint_definitions,
+            indexes,
+            index_definitions,
+            triggers,
         ),
-        domains=tuple(
-            CatalogDomain(
-                schema=r[0],
-                name=r[1],
-                type=r[2],
-                nullable=r[3],
-                default=r[4],
-                checks=tuple(r[5]),
-                comment=r[6],
-            )
-            for r in domains
-        ),
+        enums,
+        domains,
     )
 
 
