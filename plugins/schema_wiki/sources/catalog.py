@@ -761,7 +761,7 @@ def _plain_index_definition(
         listed += ") INCLUDE (" + ", ".join(parts[nkeys:])
     return (
         f"CREATE {'UNIQUE ' if unique else ''}INDEX {quote(name)}"
-        f" ON {quote(table[0])}.{quote(table[1])} USING btree ({listed})"
+        f" ON {quote(table[0])}.{quote(table[1])} USING {quote('btree')} ({listed})"
         + (" NULLS NOT DISTINCT" if nulls_not_distinct else "")
     )
 
