@@ -1,9 +1,15 @@
 """Read the live schema from PostgreSQL's catalog, safely enough for production.
 
-One short READ ONLY transaction of four round trips (settings; schemas;
-relations, enums and domains; columns, constraints, indexes and triggers),
-pipelined where libpq allows, with set-based queries that join
-``pg_description`` directly rather than calling ``col_description()`` per row.
+One short READ ONLY transaction of five round trips (settings; schemas;
+relations, enums, domains and the server's quoting and default operator
+classes; columns, constraints, indexes and triggers; the definitions left to
+PostgreSQL, and views), pipelined where libpq allows, with set-based queries
+that join ``pg_description`` directly rather than calling ``col_description()``
+per row. Plain btree indexes, primary keys, unique constraints and foreign keys
+are written out in Python from their catalog rows, exactly as
+``pg_get_indexdef`` and ``pg_get_constraintdef`` would (those cost tens of
+microseconds each with a fresh connection's cold caches, most of the read on
+a thousand tables); the rest is deparsed by PostgreSQL.
 
 Safety. The transaction is ``READ ONLY``, so nothing can be written, and
 ``statement_timeout`` / ``lock_timeout`` / ``idle_in_transaction_session_timeout``
@@ -12,19 +18,20 @@ never leak into a pooled server connection. (Startup ``options`` would be
 refused by PgBouncer; a session-wide ``SET`` would outlive us in a pool.)
 
 Locks. Measured on PostgreSQL 15 and 18: reading ``pg_class`` and friends,
-``format_type``, ``pg_get_triggerdef`` and ``pg_get_expr`` without a relation
-take no lock on user tables, but ``pg_get_indexdef``, ``pg_get_constraintdef``,
-``pg_get_viewdef``, ``pg_get_partkeydef``, ``pg_get_expr`` with a relation and
-the size functions take an AccessShareLock on the relation they describe
-(released right after), except ``pg_get_viewdef``, which keeps one on the
-view and every table it reads until the transaction ends: view definitions
-are read by the very last query, so a migration never queues behind those
-locks while we wait for another. AccessShareLock conflicts only with ACCESS
-EXCLUSIVE (DDL in progress): then we wait at most ``lock_timeout`` and fail
-with a message naming the locked table. A waiting AccessShareLock does not
-delay other readers. Sizes come from ``relpages`` rather than
-``pg_total_relation_size``, which would open every table, index and TOAST
-table.
+``format_type``, ``pg_get_triggerdef``, ``pg_get_expr`` without a relation and
+``pg_get_constraintdef`` of a key take no lock on user tables, but
+``pg_get_indexdef``, ``pg_get_constraintdef`` of a check, ``pg_get_viewdef``,
+``pg_get_partkeydef``, ``pg_get_expr`` with a relation and the size functions
+take an AccessShareLock on the relation they describe (released right after),
+except ``pg_get_viewdef``, which keeps one on the view and every table it
+reads until the transaction ends: view definitions are read by the very last
+query, so a migration never queues behind those locks while we wait for
+another. A table whose indexes and constraints are all written in Python is
+not locked at all. AccessShareLock conflicts only with ACCESS EXCLUSIVE (DDL
+in progress): then we wait at most ``lock_timeout`` and fail with a message
+naming the locked table. A waiting AccessShareLock does not delay other
+readers. Sizes come from ``relpages`` rather than ``pg_total_relation_size``,
+which would open every table, index and TOAST table.
 
 Passwords never appear in a message: see `redact_conninfo`.
 """
@@ -252,9 +259,10 @@ SELECT pg_catalog.set_config('statement_timeout', %(statement_timeout)s, true),
 # instead of 196 ms on 1,000 (measured). The column, constraint, index and
 # trigger queries read whole catalogs, for which hash joins are right; the
 # relations query keeps nested loops for its per-table subqueries.
-# The default work_mem (4 MB) split the columns' hash joins in two batches
-# written to disk from about 3,000 tables on: 16 MB, for this transaction only,
-# keeps them in memory (7 % of the query on 5,000 tables).
+# With the default work_mem (4 MB) the columns' hash joins went in two batches
+# written to disk on 5,000 tables (each needed 14 MB): 16 MB, for this
+# transaction only and never lowering a larger setting, keeps them in memory
+# (6 % of that query's time).
 _HASH_JOINS = """
 SELECT pg_catalog.set_config('enable_nestloop', 'off', true),
        CASE WHEN pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) < 16777216
@@ -351,9 +359,10 @@ WHERE a.attrelid = ANY(%(rels)s::oid[]) AND a.attnum > 0 AND NOT a.attisdropped
 # referenced partitioned table, not constraints anyone wrote.
 #
 # Primary keys, unique constraints and foreign keys are written out in Python
-# (see `_plain_constraint_definition`) from the fields after the comment: 7 us
-# a constraint less than pg_get_constraintdef, 20 of the query's 30 ms on
-# 1,000 tables. Checks and exclusions need PostgreSQL's deparser.
+# (see `_plain_constraint_definition`) from the fields after the comment:
+# pg_get_constraintdef costs about 8 us a constraint, which was 17 of the
+# query's 31 ms on 1,000 tables. Checks and exclusions need PostgreSQL's
+# deparser.
 _CONSTRAINTS = """
 SELECT con.conrelid, con.conname, con.contype,
        CASE WHEN con.contype NOT IN ('p', 'u', 'f') THEN
@@ -624,7 +633,7 @@ def _maker(cls: type[_T]) -> Callable[[Sequence[Any]], _T]:
     if (
         "__slots__" in vars(cls)
         or hasattr(cls, "__post_init__")
-        or not all(f.init and f.name.isidentifier() for f in fields)
+        or not all(f.init for f in fields)
         or params is None
         or not params.frozen
     ):
@@ -990,10 +999,10 @@ def _shown_oids(relations: list[Row]) -> set[int]:
 def _gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while the rows and objects pile up.
 
-    Every few hundred new tuples and objects the collector runs, and now and
-    then it walks the whole heap (the host program's too): that made building
-    5,000 tables' objects take 1.8 times as long as with it paused. Nothing
-    built here is cyclic garbage; the collector resumes afterwards.
+    Every few hundred new tuples and objects the collector runs, and as the
+    heap grows it walks all of it again and again: building 5,000 tables'
+    objects took 1.5 times as long as with it paused (505 against 347 ms).
+    Nothing built here is cyclic garbage; the collector resumes afterwards.
     """
     if not gc.isenabled():
         yield
