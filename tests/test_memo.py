@@ -53,18 +53,42 @@ def test_an_unchanged_project_builds_the_same_site_from_the_last_build(tmp_path:
     assert _findings(second) == _findings(first)
 
 
-def test_an_edited_adr_or_another_today_builds_in_full(tmp_path: Path) -> None:
+ONLY_ADRS = "only ADRs changed since the last build"
+
+
+def test_after_adr_edits_only_their_pages_are_rendered_and_the_site_is_right(
+    tmp_path: Path,
+) -> None:
     project = _example(tmp_path)
     assert _build(project, "site")[0] == 0
-    adr = sorted((project / "adrs").glob("*.md"))[0]
-    adr.write_text(adr.read_text(encoding="utf-8") + "\nA sentence added later.\n")
+    adrs = sorted((project / "adrs").glob("*.md"))
+    first, second = adrs[0], adrs[1]
+    first.write_text(first.read_text(encoding="utf-8") + "\nA sentence added later.\n")
+    # A reference to a column the ADR did not name before: the table page changes too.
+    second.write_text(second.read_text(encoding="utf-8") + "\nSee also `users.phone`.\n")
     code, log = _build(project, "site")
-    assert code == 0 and REUSED not in log
-    assert any("A sentence added later." in text for text in _html(project / "site").values())
+    assert code == 0 and REUSED not in log and ONLY_ADRS in log, log
+    incremental = _html(project / "site")
+    assert any("A sentence added later." in text for text in incremental.values())
+    # The same files built from nothing give the same site.
+    fresh = tmp_path / "fresh"
+    shutil.copytree(project, fresh, ignore=shutil.ignore_patterns(".cache", "site"))
+    code, log = _build(fresh, "site")
+    assert code == 0 and ONLY_ADRS not in log
+    assert incremental == _html(fresh / "site")
     code, log = _build(project, "site")
     assert code == 0 and REUSED in log
+
+
+def test_another_today_or_a_changed_migration_renders_everything(tmp_path: Path) -> None:
+    project = _example(tmp_path)
+    assert _build(project, "site")[0] == 0
     code, log = _build(project, "site", today="2026-02-01")
-    assert code == 0 and REUSED not in log
+    assert code == 0 and REUSED not in log and ONLY_ADRS not in log
+    migration = sorted((project / "migrations").glob("*.sql"))[-1]
+    migration.write_text(migration.read_text(encoding="utf-8") + "\n-- A note.\n")
+    code, log = _build(project, "site", today="2026-02-01")
+    assert code == 0 and REUSED not in log and ONLY_ADRS not in log
 
 
 def test_a_page_file_changed_since_is_not_trusted(tmp_path: Path) -> None:

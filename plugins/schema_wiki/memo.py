@@ -27,6 +27,7 @@ it is never reused.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import hashlib
 import importlib.metadata
@@ -37,13 +38,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import WikiConfig
-from .model import Finding
+from .model import Finding, Wiki
 
-__all__ = ["Memo", "inputs_key", "read_memo", "write_memo"]
+__all__ = [
+    "Keys",
+    "Memo",
+    "Previous",
+    "build_keys",
+    "inputs_key",
+    "read_memo",
+    "read_previous",
+    "write_memo",
+    "write_previous",
+]
 
 #: Bump when the record's shape changes.
 MEMO_FORMAT = 1
 MEMO_FILE = "build.pickle"
+PREVIOUS_FILE = "previous.pickle"
 _PACKAGE = Path(__file__).resolve().parent
 #: Libraries whose behaviour shapes the pages or the findings.
 _LIBRARIES = ("sqlglot", "jinja2", "markupsafe", "python-frontmatter", "PyYAML")
@@ -98,8 +110,24 @@ def _snapshot_path(config: WikiConfig) -> Path | None:
     return path if path.is_absolute() else config.root / path
 
 
+@dataclass(frozen=True)
+class Keys:
+    """The digests of a build's inputs: all of them, and all but the ADRs."""
+
+    inputs: str
+    #: Equal when only ADRs changed: the previous build's pages can be updated
+    #: page by page (`Previous`, `schema_wiki.incremental`).
+    sources: str
+
+
 def inputs_key(config: WikiConfig, rendering: Iterable[object]) -> str | None:
-    """The digest of everything a build reads, or None when a build cannot be reused.
+    """The digest of everything a build reads, or None when a build cannot be reused."""
+    keys = build_keys(config, rendering)
+    return keys.inputs if keys is not None else None
+
+
+def build_keys(config: WikiConfig, rendering: Iterable[object]) -> Keys | None:
+    """The digests of everything a build reads, or None when a build cannot be reused.
 
     ``rendering`` is whatever else the pages depend on (the render options);
     its ``repr`` enters the digest. None also when a file cannot be read:
@@ -117,16 +145,17 @@ def inputs_key(config: WikiConfig, rendering: Iterable[object]) -> str | None:
         digest.update((read_setup_sql(config) or "").encode())
         digest.update(_server_identity(config).encode())
         _tree(digest, config.migrations_dir)
-        _tree(digest, config.adrs_dir)
         _tree(digest, config.templates_dir)
         if config.compare_with:
             snapshot = _snapshot_path(config)
             if snapshot is None:
                 return None
             digest.update(snapshot.read_bytes())
+        sources = digest.hexdigest()
+        _tree(digest, config.adrs_dir)
     except Exception:  # an unreadable file or setting: the full build says what is wrong
         return None
-    return digest.hexdigest()
+    return Keys(digest.hexdigest(), sources)
 
 
 def read_memo(cache_dir: Path, key: str) -> Memo | None:
@@ -150,3 +179,39 @@ def write_memo(
     from .project import DiskCache
 
     DiskCache(cache_dir).write(MEMO_FILE, Memo(key, dict(pages), list(findings)))
+
+
+@dataclass
+class Previous:
+    """The last build's model, for a build in which only ADRs changed.
+
+    The model is kept without its migrations and catalog: `Keys.sources`
+    being equal means they are the very same, and the build puts its own in.
+    """
+
+    sources: str
+    wiki: Wiki
+    #: The rendering inputs `incremental.pages_to_render` compares.
+    inputs: object
+    #: Digests of the page files, by src_uri, as the last build left them.
+    pages: dict[str, bytes]
+
+
+def read_previous(cache_dir: Path, sources: str) -> Previous | None:
+    """The last build's model, when only ADRs changed since (its sources key is ``sources``)."""
+    from .project import DiskCache
+
+    stored = DiskCache(cache_dir).read(PREVIOUS_FILE)
+    if not isinstance(stored, Previous) or stored.sources != sources:
+        return None
+    return stored
+
+
+def write_previous(
+    cache_dir: Path, sources: str, wiki: Wiki, inputs: object, pages: Mapping[str, bytes]
+) -> None:
+    """Record this build's model (without its migrations and catalog) for the next build."""
+    from .project import DiskCache
+
+    slim = dataclasses.replace(wiki, migrations=[], catalog=None)
+    DiskCache(cache_dir).write(PREVIOUS_FILE, Previous(sources, slim, inputs, dict(pages)))

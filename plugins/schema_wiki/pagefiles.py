@@ -18,10 +18,10 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-__all__ = ["PageFiles", "page_digest"]
+__all__ = ["PageFiles", "PageTexts", "page_digest"]
 
 
 def page_digest(data: bytes) -> bytes:
@@ -110,6 +110,23 @@ class PageFiles:
             if rel != ".":
                 with contextlib.suppress(OSError):
                     os.rmdir(dirpath)  # only succeeds once empty
+
+
+class PageTexts(Mapping[str, str]):
+    """Page texts read from their files when asked for: the pages of a previous build."""
+
+    def __init__(self, paths: Mapping[str, str]) -> None:
+        self._paths = dict(paths)
+
+    def __getitem__(self, src_uri: str) -> str:
+        with open(self._paths[src_uri], encoding="utf-8") as f:
+            return f.read()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
 
 
 def _write_atomically(target: Path, data: bytes) -> None:

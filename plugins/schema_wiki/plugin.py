@@ -38,7 +38,7 @@ from .config import (
 from .errors import SchemaWikiError
 from .incremental import Rendered, merged, pages_to_render
 from .model import Finding, Level, Wiki
-from .pagefiles import PageFiles
+from .pagefiles import PageFiles, PageTexts
 from .project import CatalogCache, load_project
 from .render import ADR_FREE_PAGES, RenderOptions, render_pages
 from .render import paths as page_paths
@@ -257,24 +257,25 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             erd_depth=self.core.erd_depth,
             warn_days=self.core.warn_days,
         )
-        # A build whose inputs are the last build's reuses its pages (`memo`); serve
-        # renders once in full, then only what an edit changes (`incremental`).
-        key = None
+        # A build whose inputs are the last build's reuses its pages (`memo`); one in
+        # which only ADRs changed, and every serve rebuild, renders only the pages the
+        # change can reach (`incremental`).
+        keys = None
         if self.command != "serve" and self.core.cache_dir is not None:
-            key = memo.inputs_key(self.core, [options])
-        reused = self._reuse(key) if key is not None else None
+            keys = memo.build_keys(self.core, [options])
+        reused = self._reuse(keys.inputs) if keys is not None else None
         if reused is not None:
             sources, self.findings = reused
             log.info("no source changed since the last build: its pages are reused")
         else:
-            generated = self._generate(files, config, options)
+            generated = self._generate(files, config, options, keys)
             if generated is None:
                 return self._serve_broken(files, config, self.broken or "")
             sources, pages = generated
             written = self.page_files.digests() if self.page_files is not None else {}
-            if key is not None and sources and written.keys() == sources.keys():
+            if keys is not None and sources and written.keys() == sources.keys():
                 assert self.core.cache_dir is not None
-                memo.write_memo(self.core.cache_dir, key, written, self.findings)
+                memo.write_memo(self.core.cache_dir, keys.inputs, written, self.findings)
         for src_uri, backing in sources.items():
             if files.get_file_from_path(src_uri) is not None:
                 log.info("docs/%s exists; it is used instead of the generated page", src_uri)
@@ -312,8 +313,26 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
         self.last_pages = dict.fromkeys(verified, "")
         return dict(verified), record.findings
 
+    def _previous(self, keys: memo.Keys | None, wiki: Wiki) -> Rendered | None:
+        """The last build, when only ADRs changed since and its page files are intact."""
+        if keys is None or self.core is None or self.core.cache_dir is None:
+            return None
+        record = memo.read_previous(self.core.cache_dir, keys.sources)
+        if record is None:
+            return None
+        verified = self._page_files().verify(record.pages)
+        if verified is None:
+            return None
+        # The same sources key: the same migrations and catalog as this build's.
+        old = dataclasses.replace(record.wiki, migrations=wiki.migrations, catalog=wiki.catalog)
+        return Rendered(old, record.inputs, PageTexts(verified))
+
     def _generate(
-        self, files: Files, config: MkDocsConfig, options: RenderOptions
+        self,
+        files: Files,
+        config: MkDocsConfig,
+        options: RenderOptions,
+        keys: memo.Keys | None = None,
     ) -> tuple[dict[str, str | None], dict[str, str]] | None:
         """Load the project and render its pages: ``({src_uri: page file or None}, pages)``.
 
@@ -326,11 +345,15 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             # rebuild after an ADR edit spent a third of its time there at 1,000 tables).
             # What a rebuild leaves is collected after it, as usual.
             with _gc_paused():
-                return self._generate_now(files, config, options)
-        return self._generate_now(files, config, options)
+                return self._generate_now(files, config, options, keys)
+        return self._generate_now(files, config, options, keys)
 
     def _generate_now(
-        self, files: Files, config: MkDocsConfig, options: RenderOptions
+        self,
+        files: Files,
+        config: MkDocsConfig,
+        options: RenderOptions,
+        keys: memo.Keys | None,
     ) -> tuple[dict[str, str | None], dict[str, str]] | None:
         assert self.core is not None
         misses = self.cache.misses
@@ -353,23 +376,34 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             )
         self.wiki = wiki
         self.findings = wiki.findings
-        # A serve rebuild after an ADR edit renders only the pages it changed.
+        # After an ADR edit, only the pages it changed are rendered.
         inputs = (options, _templates_signature(self.core.templates_dir))
+        previous = self.rendered if self.command == "serve" else self._previous(keys, wiki)
         only = None
-        if self.command == "serve":
+        if previous is not None:
             # A user's template may show anything: only the bundled ones are known ADR-free.
             adr_free = ADR_FREE_PAGES if self.core.templates_dir is None else ()
-            only = pages_to_render(self.rendered, wiki, inputs, adr_free)
+            only = pages_to_render(previous, wiki, inputs, adr_free)
         try:
             pages = render_pages(wiki, options, only=only)
         except Exception as exc:  # a user template can fail in any way
             if self.core.templates_dir is None:
                 raise
             raise PluginError(f"schema-wiki: rendering with templates_dir failed: {exc}") from None
-        if only is not None and self.rendered is not None:
-            pages = merged(self.rendered, wiki, pages)
+        if only is not None and previous is not None:
+            if self.command != "serve":
+                log.info(
+                    "only ADRs changed since the last build: %d of its %d pages rendered",
+                    len(pages),
+                    len(previous.pages),
+                )
+            pages = merged(previous, wiki, pages)
         self.rendered = Rendered(wiki, inputs, pages) if self.command == "serve" else None
         backed = self._page_sources(pages)
+        if keys is not None and self.page_files is not None and backed.keys() == pages.keys():
+            assert self.core.cache_dir is not None
+            digests = self.page_files.digests()
+            memo.write_previous(self.core.cache_dir, keys.sources, wiki, inputs, digests)
         sources: dict[str, str | None] = {uri: backed.get(uri) for uri in pages}
         self.last_pages = pages
         if self.command != "serve" and backed:
