@@ -26,12 +26,13 @@ take an AccessShareLock on the relation they describe (released right after),
 except ``pg_get_viewdef``, which keeps one on the view and every table it
 reads until the transaction ends: view definitions are read by the very last
 query, so a migration never queues behind those locks while we wait for
-another. A table whose indexes and constraints are all written in Python is
-not locked at all. AccessShareLock conflicts only with ACCESS EXCLUSIVE (DDL
-in progress): then we wait at most ``lock_timeout`` and fail with a message
-naming the locked table. A waiting AccessShareLock does not delay other
-readers. Sizes come from ``relpages`` rather than ``pg_total_relation_size``,
-which would open every table, index and TOAST table.
+another. A table that needs none of these functions (its keys and plain
+indexes are written in Python) is not locked at all. AccessShareLock
+conflicts only with ACCESS EXCLUSIVE (DDL in progress): then we wait at most
+``lock_timeout`` and fail with a message naming the locked table. A waiting
+AccessShareLock does not delay other readers. Sizes come from ``relpages``
+rather than ``pg_total_relation_size``, which would open every table, index
+and TOAST table.
 
 Passwords never appear in a message: see `redact_conninfo`.
 """
