@@ -189,11 +189,11 @@ def _timeline(wiki: Wiki, links: Links) -> list[tuple[str, list[Markup]]]:
 
 
 def _timeline_entry(adr: Adr, links: Links, when: str) -> Markup:
-    parts = [Markup("**{}** · {} {}").format(when, links.adr(adr.id), adr_status_badge(adr.status))]
+    parts = [Markup("**{}** &middot; {} {}").format(when, links.adr(adr.id), adr_status_badge(adr.status))]
     for rel in adr.relations:
         if rel.adr_id and rel.kind in (RelationKind.SUPERSEDES, RelationKind.AMENDS):
             parts.append(Markup("{} {}").format(rel.kind.value, links.adr(rel.adr_id, short=True)))
-    return Markup(" · ").join(parts)
+    return Markup(" &middot; ").join(parts)
 
 
 def _relations(adr: Adr, links: Links) -> list[tuple[str, list[Markup]]]:

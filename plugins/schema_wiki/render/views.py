@@ -112,7 +112,7 @@ class Links:
     def migration(
         self, migration_id: str | None, *, title: bool = False, dated: bool = False
     ) -> Markup:
-        """A link to a migration's page, labelled by its id, its title, or ``date · title``."""
+        """A link to a migration's page, labelled by its id, its title, or ``date &middot; title``."""
         if not migration_id:
             return Markup("")
         m = self._migration(migration_id)
@@ -156,7 +156,7 @@ def _label(migration_id: str, title: str | None, when: str | None) -> Markup:
     # A large wiki links each migration from many pages: escape each label once.
     if title is None:
         return escape.code(migration_id)
-    return Markup(f"{when} · {escape.md(title)}") if when else escape.md(title)
+    return Markup(f"{when} &middot; {escape.md(title)}") if when else escape.md(title)
 
 
 def adr_label(adr: Adr) -> str:
@@ -352,7 +352,7 @@ def timeline(links: Links, events: list[Event]) -> list[Markup]:
         when = items[0].date.isoformat() if items[0].date else "undated"
         what = ", ".join(_what(e) for e in items)
         by = links.migration(migration_id, title=True)
-        lines.append(Markup(f'<span class="sw-when">{when}</span> {what} · {by}'))
+        lines.append(Markup(f'<span class="sw-when">{when}</span> {what} &middot; {by}'))
     return lines
 
 
