@@ -19,6 +19,11 @@ A build whose key matches, and whose page files still have those digests,
 uses them as they are. Anything else (no record, another key, a page file
 changed or gone, an unreadable record) is a miss and the build runs in full.
 
+When only ADRs changed (`Keys.sources` is the last build's), the build
+loads the project as usual but renders only the pages the ADR edits can
+reach, from the last build's model (`Previous`, in ``previous.pickle``),
+the way a ``mkdocs serve`` rebuild does (`schema_wiki.incremental`).
+
 A project whose catalog is a live database (``database:`` a connection
 string, or ``compare_with:`` one) has an input this module cannot see, so
 it is never reused.
