@@ -50,3 +50,17 @@ def test_empty_directories_are_removed(tmp_path: Path) -> None:
     files.sync({"a.md": "A"})
     assert not (tmp_path / "pages" / "x").exists()
     assert (tmp_path / "pages" / "a.md").exists()
+
+
+def test_kept_pages_are_not_hashed_again_but_unknown_ones_are_written(tmp_path: Path) -> None:
+    files = PageFiles(tmp_path / "pages")
+    files.sync({"a.md": "A\n", "b.md": "B\n"})
+    # "a.md" is kept: the caller vouches that its text is the one last written, so it
+    # is neither hashed nor written (were it hashed, this different text would be).
+    files.sync({"a.md": "not looked at\n", "b.md": "B2\n"}, kept={"a.md"})
+    assert files.changed == ["b.md"]
+    assert (tmp_path / "pages" / "a.md").read_text() == "A\n"
+    # A kept page this object never wrote is written all the same.
+    fresh = PageFiles(tmp_path / "other")
+    fresh.sync({"c.md": "C\n"}, kept={"c.md"})
+    assert (tmp_path / "other" / "c.md").read_text() == "C\n" and fresh.changed == ["c.md"]

@@ -237,7 +237,8 @@ def test_indexes_constraints_triggers_and_view_definition(pages: dict[str, str])
 def test_introduced_shows_date_and_title_not_the_id(pages: dict[str, str]) -> None:
     users = pages["schema/public/users.md"]
     row = next(line for line in users.splitlines() if line.startswith("| [`email`]"))
-    assert "[2024-01-10 &middot; Create users](../../migrations/20240110090000_create_users.md)" in row
+    link = "[2024-01-10 &middot; Create users](../../migrations/20240110090000_create_users.md)"
+    assert link in row
     assert "20240110090000_create_users`" not in row
 
 

@@ -18,7 +18,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from pathlib import Path
 
 __all__ = ["PageFiles", "PageTexts", "page_digest"]
@@ -42,12 +42,14 @@ class PageFiles:
     def path(self, src_uri: str) -> Path:
         return self.directory / src_uri
 
-    def sync(self, pages: Mapping[str, str]) -> dict[str, str]:
+    def sync(self, pages: Mapping[str, str], kept: Container[str] = ()) -> dict[str, str]:
         """Write the pages whose text changed, remove files of pages that are gone.
 
-        Returns ``{src_uri: absolute path}`` for every page. Raises `OSError`
-        when the directory cannot be written (the caller falls back to
-        in-memory pages).
+        ``kept`` names pages whose text is, by construction, the one this
+        object last wrote or verified (an incremental rebuild's pages it did
+        not render): they are not hashed again. Returns ``{src_uri: absolute
+        path}`` for every page. Raises `OSError` when the directory cannot be
+        written (the caller falls back to in-memory pages).
         """
         self.directory.mkdir(parents=True, exist_ok=True)
         ignore = self.directory.parent / ".gitignore"
@@ -56,6 +58,9 @@ class PageFiles:
         out: dict[str, str] = {}
         self.changed = []
         for src_uri, text in pages.items():
+            if src_uri in kept and src_uri in self._written:
+                out[src_uri] = str(self.path(src_uri))
+                continue
             data = text.encode("utf-8")
             digest = page_digest(data)
             target = self.path(src_uri)

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -380,6 +380,7 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
         inputs = (options, _templates_signature(self.core.templates_dir))
         previous = self.rendered if self.command == "serve" else self._previous(keys, wiki)
         only = None
+        kept: set[str] = set()
         if previous is not None:
             # A user's template may show anything: only the bundled ones are known ADR-free.
             adr_free = ADR_FREE_PAGES if self.core.templates_dir is None else ()
@@ -397,9 +398,11 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
                     len(pages),
                     len(previous.pages),
                 )
+            rendered = set(pages)
             pages = merged(previous, wiki, pages)
+            kept = {page for page in pages if page not in rendered}
         self.rendered = Rendered(wiki, inputs, pages) if self.command == "serve" else None
-        backed = self._page_sources(pages)
+        backed = self._page_sources(pages, kept)
         if keys is not None and self.page_files is not None and backed.keys() == pages.keys():
             assert self.core.cache_dir is not None
             digests = self.page_files.digests()
@@ -459,7 +462,7 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             page.meta["title"] = page.title
         return html
 
-    def _page_sources(self, pages: dict[str, str]) -> dict[str, str]:
+    def _page_sources(self, pages: dict[str, str], kept: Container[str] = ()) -> dict[str, str]:
         """The pages as files in the cache directory (see `pagefiles`), by src_uri.
 
         Empty, so the pages stay in memory, when there is no cache directory
@@ -469,7 +472,7 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             return {}
         page_files = self._page_files()
         try:
-            return page_files.sync(pages)
+            return page_files.sync(pages, kept)
         except OSError as exc:
             log.debug(
                 "cannot write pages to %s (%s); keeping them in memory", page_files.directory, exc

@@ -189,7 +189,8 @@ def _timeline(wiki: Wiki, links: Links) -> list[tuple[str, list[Markup]]]:
 
 
 def _timeline_entry(adr: Adr, links: Links, when: str) -> Markup:
-    parts = [Markup("**{}** &middot; {} {}").format(when, links.adr(adr.id), adr_status_badge(adr.status))]
+    entry = Markup("**{}** &middot; {} {}")
+    parts = [entry.format(when, links.adr(adr.id), adr_status_badge(adr.status))]
     for rel in adr.relations:
         if rel.adr_id and rel.kind in (RelationKind.SUPERSEDES, RelationKind.AMENDS):
             parts.append(Markup("{} {}").format(rel.kind.value, links.adr(rel.adr_id, short=True)))

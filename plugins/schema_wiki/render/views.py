@@ -112,7 +112,7 @@ class Links:
     def migration(
         self, migration_id: str | None, *, title: bool = False, dated: bool = False
     ) -> Markup:
-        """A link to a migration's page, labelled by its id, its title, or ``date &middot; title``."""
+        """A link to a migration's page, labelled by its id, its title, or ``date · title``."""
         if not migration_id:
             return Markup("")
         m = self._migration(migration_id)
