@@ -264,6 +264,7 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
         if self.command != "serve" and self.core.cache_dir is not None:
             keys = memo.build_keys(self.core, [options])
         reused = self._reuse(keys.inputs) if keys is not None else None
+        pages: dict[str, str] = {}  # texts of pages without a file (no writable cache)
         if reused is not None:
             sources, self.findings = reused
             log.info("no source changed since the last build: its pages are reused")
