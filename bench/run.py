@@ -594,8 +594,15 @@ def table(results: list[SizeResult]) -> str:
     return "\n".join(lines)
 
 
+#: The sizes issue 8 sets its goals at; ``--quick``'s 50 tables is not one of them.
+GOAL_SIZES = (100, 1000, 5000)
+
+
 def goals(results: list[SizeResult]) -> list[tuple[str, bool]]:
-    """Each goal of issue 8 with whether this run met it."""
+    """Each goal of issue 8 with whether this run met it, at the goal sizes measured."""
+    results = [r for r in results if r.tables in GOAL_SIZES]
+    if not results:
+        return []
     out = [
         (
             f"build ratio <= {GOAL_WARM} warm at every size",
@@ -744,6 +751,9 @@ def main(argv: list[str] | None = None) -> int:
     met = goals(results)
     for text, ok in met:
         print(f"- {text}: {_mark(ok)}")
+    if not met:
+        at = ", ".join(f"{n:,}" for n in GOAL_SIZES)
+        print(f"- the goals are checked at {at} tables; this run measured none of them")
     print(f"\nBenchmark time: {time.perf_counter() - started:.0f} s")
     if args.json:
         args.json.write_text(
