@@ -32,6 +32,16 @@ def _generate(root: Path, tables: int) -> None:
     module.generate(root, tables, seed=11)
 
 
+def _config(root: Path) -> WikiConfig:
+    return WikiConfig(
+        root=root,
+        migrations_dir=root / "migrations",
+        adrs_dir=root / "adrs",
+        today=dt.date(2026, 1, 1),
+        cache_dir=root / ".cache" / "schema-wiki",
+    )
+
+
 def _title(text: str, title: str) -> str:
     return re.sub(r"^# .*$", f"# {title}", text, count=1, flags=re.MULTILINE)
 
@@ -78,13 +88,7 @@ def test_incremental_pages_equal_a_full_render_after_each_adr_edit(
     tmp_path: Path, tables: int
 ) -> None:
     _generate(tmp_path, tables)
-    config = WikiConfig(
-        root=tmp_path,
-        migrations_dir=tmp_path / "migrations",
-        adrs_dir=tmp_path / "adrs",
-        today=dt.date(2026, 1, 1),
-        cache_dir=tmp_path / ".cache" / "schema-wiki",
-    )
+    config = _config(tmp_path)
     cache = CatalogCache()
     options = RenderOptions()
     inputs = (options, ())
@@ -110,13 +114,7 @@ def test_incremental_pages_equal_a_full_render_after_each_adr_edit(
 
 def test_anything_but_adrs_changing_renders_everything(tmp_path: Path) -> None:
     _generate(tmp_path, 8)
-    config = WikiConfig(
-        root=tmp_path,
-        migrations_dir=tmp_path / "migrations",
-        adrs_dir=tmp_path / "adrs",
-        today=dt.date(2026, 1, 1),
-        cache_dir=tmp_path / ".cache" / "schema-wiki",
-    )
+    config = _config(tmp_path)
     cache = CatalogCache()
     options = RenderOptions()
     wiki = load_project(config, cache)
@@ -135,13 +133,7 @@ def test_a_serve_rebuild_reuses_the_join_and_migration_rules_and_gets_the_same_w
     tmp_path: Path,
 ) -> None:
     _generate(tmp_path, 30)
-    config = WikiConfig(
-        root=tmp_path,
-        migrations_dir=tmp_path / "migrations",
-        adrs_dir=tmp_path / "adrs",
-        today=dt.date(2026, 1, 1),
-        cache_dir=tmp_path / ".cache" / "schema-wiki",
-    )
+    config = _config(tmp_path)
     serve = CatalogCache(join=JoinCache(), rules=RuleCache())
     first = load_project(config, serve)
     assert serve.join is not None and serve.rules is not None
