@@ -31,13 +31,10 @@ it is never reused.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import hashlib
-import importlib.metadata
 import os
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,16 +75,14 @@ class Memo:
 @functools.lru_cache(maxsize=1)
 def _code_fingerprint() -> str:
     """The package's own files (code, templates, static) and the libraries' versions."""
-    digest = hashlib.sha256(f"{MEMO_FORMAT}\0{sys.version}\0".encode())
-    for path in sorted(_PACKAGE.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(_PACKAGE).as_posix().encode())
-            digest.update(b"\0")
-            digest.update(path.read_bytes())
-    for name in _LIBRARIES:
-        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-            digest.update(f"{name}={importlib.metadata.version(name)}\0".encode())
-    return digest.hexdigest()
+    from .project import code_fingerprint
+
+    files = sorted(
+        path.relative_to(_PACKAGE).as_posix()
+        for path in _PACKAGE.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    )
+    return code_fingerprint(files, _LIBRARIES, salt=MEMO_FORMAT)
 
 
 def _tree(digest: hashlib._Hash, directory: Path | None) -> None:
@@ -138,7 +133,7 @@ def build_keys(config: WikiConfig, rendering: Iterable[object]) -> Keys | None:
     its ``repr`` enters the digest. None also when a file cannot be read:
     the build then reports it as it always does.
     """
-    from .project import _server_identity, read_setup_sql
+    from .project import read_setup_sql, server_identity
 
     if not config.embedded:
         return None
@@ -148,7 +143,7 @@ def build_keys(config: WikiConfig, rendering: Iterable[object]) -> Keys | None:
         digest.update(repr(config).encode())
         digest.update(repr(list(rendering)).encode())
         digest.update((read_setup_sql(config) or "").encode())
-        digest.update(_server_identity(config).encode())
+        digest.update(server_identity(config).encode())
         _tree(digest, config.migrations_dir)
         _tree(digest, config.templates_dir)
         if config.compare_with:

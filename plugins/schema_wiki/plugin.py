@@ -269,7 +269,7 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             sources, self.findings = reused
             log.info("no source changed since the last build: its pages are reused")
         else:
-            generated = self._generate(files, config, options, keys)
+            generated = self._generate(options, keys)
             if generated is None:
                 return self._serve_broken(files, config, self.broken or "")
             sources, pages = generated
@@ -329,32 +329,21 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
         return Rendered(old, record.inputs, PageTexts(verified))
 
     def _generate(
-        self,
-        files: Files,
-        config: MkDocsConfig,
-        options: RenderOptions,
-        keys: memo.Keys | None = None,
+        self, options: RenderOptions, keys: memo.Keys | None = None
     ) -> tuple[dict[str, str | None], dict[str, str]] | None:
         """Load the project and render its pages: ``({src_uri: page file or None}, pages)``.
 
         None when serve cannot load a source (``self.broken`` says why).
         """
-        assert self.core is not None
-        if self.command == "serve":
-            # Serve holds the last build's model and pages: every garbage collection during
-            # a rebuild scans them, several times over while the rebuild allocates (the
-            # rebuild after an ADR edit spent a third of its time there at 1,000 tables).
-            # What a rebuild leaves is collected after it, as usual.
-            with _gc_paused():
-                return self._generate_now(files, config, options, keys)
-        return self._generate_now(files, config, options, keys)
+        # Serve holds the last build's model and pages: every garbage collection during
+        # a rebuild scans them, several times over while the rebuild allocates (the
+        # rebuild after an ADR edit spent a third of its time there at 1,000 tables).
+        # What a rebuild leaves is collected after it, as usual.
+        with _gc_paused() if self.command == "serve" else contextlib.nullcontext():
+            return self._load_and_render(options, keys)
 
-    def _generate_now(
-        self,
-        files: Files,
-        config: MkDocsConfig,
-        options: RenderOptions,
-        keys: memo.Keys | None,
+    def _load_and_render(
+        self, options: RenderOptions, keys: memo.Keys | None
     ) -> tuple[dict[str, str | None], dict[str, str]] | None:
         assert self.core is not None
         misses = self.cache.misses

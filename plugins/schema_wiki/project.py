@@ -28,6 +28,7 @@ import os
 import pickle
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,16 +82,23 @@ class CatalogCache:
     rules: RuleCache | None = None
 
 
-def _fingerprint(*modules: str) -> str:
-    """A digest of the code that produced a cached value, so a new version never reads old data."""
-    digest = hashlib.sha256(f"{CACHE_FORMAT}\0{sys.version}\0".encode())
+def code_fingerprint(
+    modules: Iterable[str], libraries: Iterable[str] = ("sqlglot",), salt: object = CACHE_FORMAT
+) -> str:
+    """A digest of the code that produced a cached value, so a new version never reads old data.
+
+    ``modules`` are paths relative to the package; ``libraries`` are distributions
+    whose versions count too; ``salt`` is the cache file's format version.
+    """
+    digest = hashlib.sha256(f"{salt}\0{sys.version}\0".encode())
     for module in modules:
         try:
             digest.update((_PACKAGE / module).read_bytes())
         except OSError:
             digest.update(module.encode())
-    with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-        digest.update(importlib.metadata.version("sqlglot").encode())
+    for name in libraries:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            digest.update(importlib.metadata.version(name).encode())
     return digest.hexdigest()
 
 
@@ -144,7 +152,7 @@ class DiskCache:
                 old.unlink()
 
 
-def _server_identity(config: WikiConfig) -> str:
+def server_identity(config: WikiConfig) -> str:
     """Which PostgreSQL binaries will apply the migrations (path and install time)."""
     from .sources.pgserver import find_bin_dir
 
@@ -159,14 +167,14 @@ def migrations_key(config: WikiConfig, migrations: list[Migration]) -> str:
     """A digest of everything that shapes the applied schema and how it is read."""
     digest = hashlib.sha256()
     for part in (
-        _fingerprint("model.py", "sources/catalog.py", "sources/apply.py"),
+        code_fingerprint(["model.py", "sources/catalog.py", "sources/apply.py"]),
         config.database,
         read_setup_sql(config) or "",
         *config.schemas,
         "|",
         *config.exclude_schemas,
         str(config.postgres_bin or ""),
-        _server_identity(config) if config.embedded else "",
+        server_identity(config) if config.embedded else "",
     ):
         digest.update(part.encode())
         digest.update(b"\0")
@@ -260,7 +268,7 @@ def read_migrations(
         return cache.migrations_result
     statements = cache.statements
     disk = DiskCache(config.cache_dir) if config.cache_dir is not None else None
-    fingerprint = _fingerprint("model.py", "sources/statements.py", "sources/dialect.py")
+    fingerprint = code_fingerprint(["model.py", "sources/statements.py", "sources/dialect.py"])
     if disk is not None and not cache.statements_loaded:
         cache.statements_loaded = True
         stored = disk.read(_STATEMENTS_FILE)
