@@ -225,10 +225,10 @@ class CatalogResult:
 
 def measure_catalog(project: GeneratedProject, rounds: int) -> CatalogResult:
     """Apply the migrations to a throwaway server; time read_catalog and ``pg_dump -s``."""
-    from schema_wiki.sources.apply import apply_migrations
+    from schema_wiki.replay.apply import apply_migrations
+    from schema_wiki.replay.pgserver import ThrowawayPostgres
     from schema_wiki.sources.catalog import read_catalog
     from schema_wiki.sources.migrations import load_migrations
-    from schema_wiki.sources.pgserver import ThrowawayPostgres
 
     migrations, _ = load_migrations(project.root, project.root / "migrations")
     with ThrowawayPostgres() as pg:

@@ -6,9 +6,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from factories import TODAY
-from schema_wiki.build import build_wiki
 from schema_wiki.checks import Context, run_checks
 from schema_wiki.config import RuleConfig
+from schema_wiki.join.wiki import build_wiki
 from schema_wiki.model import (
     Adr,
     Catalog,

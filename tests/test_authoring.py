@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from helpers import BIN, FIXTURES
-from schema_wiki import authoring
-from schema_wiki.authoring import AuthoringError, new_adr, new_migration
+from schema_wiki.commands import authoring
+from schema_wiki.commands.authoring import AuthoringError, new_adr, new_migration
 from schema_wiki.sources.adrs import load_adrs, parse_adr
 from schema_wiki.sources.migrations import load_migrations
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from schema_wiki.cache.disk import DiskCache
 from schema_wiki.config import WikiConfig
-from schema_wiki.project import CatalogCache, DiskCache, get_catalog, read_migrations
+from schema_wiki.pipeline import CatalogCache, get_catalog, read_migrations
 from schema_wiki.sources.statements import StatementCache, caching, statements_in
 
 REPO = Path(__file__).resolve().parent.parent
@@ -93,7 +94,7 @@ def test_write_is_atomic_and_leaves_no_temporary_file(
     def broken_dump(*_args: object, **_kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("schema_wiki.project.pickle.dump", broken_dump)
+    monkeypatch.setattr("schema_wiki.cache.disk.pickle.dump", broken_dump)
     disk.write("value.pickle", "new")  # fails quietly: a cache is an optimisation
     assert disk.read("value.pickle") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == [".gitignore", "value.pickle"]
@@ -133,7 +134,7 @@ def test_the_example_builds_the_same_from_a_warm_cache(tmp_path: Path) -> None:
         today=dt.date(2025, 1, 1),
         cache_dir=tmp_path / ".cache" / "schema-wiki",
     )
-    from schema_wiki.project import load_project
+    from schema_wiki.pipeline import load_project
 
     cold = load_project(config, CatalogCache())
     warm_cache = CatalogCache()

@@ -24,9 +24,9 @@ from schema_wiki.model import (
     MigrationHeader,
     Statement,
 )
-from schema_wiki.sources.apply import apply_migrations, runs_in_transaction
+from schema_wiki.replay.apply import apply_migrations, runs_in_transaction
+from schema_wiki.replay.pgserver import ThrowawayPostgres, system_bin_dir, wheel_bin_dir
 from schema_wiki.sources.catalog import catalog_connection, read_catalog, redact_conninfo
-from schema_wiki.sources.pgserver import ThrowawayPostgres, system_bin_dir, wheel_bin_dir
 
 #: A password that must never show up in a message.
 SENTINEL = "Sentinel-Pa55-xyzzy"

@@ -23,9 +23,9 @@ from psycopg import sql
 
 from conftest import BINARY_SETS, bin_dir_for
 from schema_wiki.model import Catalog, CatalogColumn, CatalogConstraint, CatalogIndex
+from schema_wiki.replay.pgserver import ThrowawayPostgres
 from schema_wiki.sources import catalog as catalog_module
 from schema_wiki.sources.catalog import read_catalog
-from schema_wiki.sources.pgserver import ThrowawayPostgres
 
 SCHEMA = """
 CREATE TYPE mood AS ENUM ('sad', 'happy');

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from factories import TODAY, catalog, change, migration
-from schema_wiki.build import build_wiki
 from schema_wiki.checks import RULES, run_checks
 from schema_wiki.config import RuleConfig, parse_checks
+from schema_wiki.join.wiki import build_wiki
 from schema_wiki.model import Action, Level
 
 

@@ -13,11 +13,11 @@ import psycopg
 import pytest
 
 from helpers import run
-from schema_wiki.build import build_wiki
 from schema_wiki.checks import run_checks
 from schema_wiki.config import CoverageMin, WikiConfig, parse_checks
+from schema_wiki.join.wiki import build_wiki
 from schema_wiki.model import Migration, MigrationFile, MigrationHeader
-from schema_wiki.project import load_project
+from schema_wiki.pipeline import load_project
 from schema_wiki.render import render_pages
 from schema_wiki.render.paths import HEALTH, migration_page
 from schema_wiki.render.reports import RULES_PAGE

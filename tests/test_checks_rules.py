@@ -17,9 +17,9 @@ import pytest
 
 from checks_support import adr, check, of_rule, sql_migration, table, wiki_of
 from factories import TODAY
-from schema_wiki import drift
 from schema_wiki.checks import RULES, Context, run_checks
 from schema_wiki.config import CoverageMin, RuleConfig
+from schema_wiki.join import drift
 from schema_wiki.model import (
     Catalog,
     CatalogConstraint,

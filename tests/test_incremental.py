@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from schema_wiki.build import JoinCache
+from schema_wiki.cache.incremental import Rendered, merged, pages_to_render
 from schema_wiki.checks import RuleCache
 from schema_wiki.config import WikiConfig
-from schema_wiki.incremental import Rendered, merged, pages_to_render
-from schema_wiki.project import CatalogCache, load_project
+from schema_wiki.join.wiki import JoinCache
+from schema_wiki.pipeline import CatalogCache, load_project
 from schema_wiki.render import ADR_FREE_PAGES, RenderOptions, render_pages
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"

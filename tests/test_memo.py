@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from helpers import FIXTURES, ROOT, run
+from schema_wiki.cache.memo import inputs_key
 from schema_wiki.config import WikiConfig
-from schema_wiki.memo import inputs_key
 from schema_wiki.render import RenderOptions
 
 REUSED = "no source changed since the last build"

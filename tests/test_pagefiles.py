@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from schema_wiki.pagefiles import PageFiles
+from schema_wiki.cache.pagefiles import PageFiles
 
 
 def _mtimes(root: Path) -> dict[str, int]:

@@ -35,7 +35,7 @@ def test_findings_for_matches_a_scan(targets: list[str], prefix: str) -> None:
     key=st.sampled_from(["001_a", "002", "001", "migrations/003_c.sql", "003", "9", "00"]),
 )
 def test_find_migration_matches_a_scan(names: list[str], key: str) -> None:
-    from schema_wiki.build import find_migration
+    from schema_wiki.join.wiki import find_migration
     from schema_wiki.model import Migration, MigrationHeader
 
     migrations = [

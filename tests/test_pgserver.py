@@ -18,8 +18,8 @@ import psycopg
 import pytest
 
 from schema_wiki.errors import ServerError
-from schema_wiki.sources import pgserver
-from schema_wiki.sources.pgserver import BIN_ENV_VAR, ThrowawayPostgres, find_bin_dir
+from schema_wiki.replay import pgserver
+from schema_wiki.replay.pgserver import BIN_ENV_VAR, ThrowawayPostgres, find_bin_dir
 
 needs_proc = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="only root needs an unprivileged user")
@@ -176,7 +176,7 @@ def test_the_wheel_comes_first(monkeypatch: pytest.MonkeyPatch, wheel_bin: Path)
 _CHILD = textwrap.dedent(
     """
     import os, signal, sys, time
-    from schema_wiki.sources.pgserver import ThrowawayPostgres
+    from schema_wiki.replay.pgserver import ThrowawayPostgres
 
     if sys.argv[1] == "previous-handler":
         def previous(signum, frame):

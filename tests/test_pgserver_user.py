@@ -14,7 +14,7 @@ import pytest
 SCRIPT = textwrap.dedent(
     """
     import os, psycopg
-    from schema_wiki.sources.pgserver import ThrowawayPostgres
+    from schema_wiki.replay.pgserver import ThrowawayPostgres
     with ThrowawayPostgres() as pg:
         with psycopg.connect(pg.conninfo) as conn:
             conn.execute("CREATE TABLE t (id int)")

@@ -16,7 +16,7 @@ import pytest
 from pymdownx.superfences import fence_code_format
 
 from factories import migration
-from schema_wiki.build import build_wiki
+from schema_wiki.join.wiki import build_wiki
 from schema_wiki.model import (
     Action,
     Catalog,

@@ -47,7 +47,7 @@ def large_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    import schema_wiki.plugin
+    import schema_wiki.engines.mkdocs_plugin
 
     project = tmp_path_factory.mktemp("scale")
     (project / "docs").mkdir()
@@ -58,7 +58,7 @@ def large_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
     wiki = synthetic_wiki(TABLES)
     patch = pytest.MonkeyPatch()
     # The synthetic schema replaces reading migrations and a throwaway PostgreSQL.
-    patch.setattr(schema_wiki.plugin, "load_project", lambda config, cache: wiki)
+    patch.setattr(schema_wiki.engines.mkdocs_plugin, "load_project", lambda config, cache: wiki)
     patch.setenv("NO_MKDOCS_2_WARNING", "1")
     try:
         config = load_config(str(project / "mkdocs.yml"), site_dir=str(project / "site"))

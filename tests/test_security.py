@@ -41,8 +41,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from conftest import drop_database, new_database
 from helpers import BIN
 from schema_wiki.errors import DatabaseError
+from schema_wiki.replay.pgserver import ThrowawayPostgres
 from schema_wiki.sources.catalog import catalog_connection, read_catalog
-from schema_wiki.sources.pgserver import ThrowawayPostgres
 
 #: The real password of `secret_server`: it must never be shown.
 SENTINEL = "S3nt!nel@pw#7f3a"

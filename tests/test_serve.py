@@ -20,7 +20,7 @@ import pytest
 
 from helpers import BIN, FIXTURES
 from schema_wiki.config import WikiConfig
-from schema_wiki.project import CatalogCache, load_project
+from schema_wiki.pipeline import CatalogCache, load_project
 
 PROJECT = FIXTURES / "adrs" / "project"
 ADR = "adrs/0001-keep-users-small.md"

@@ -41,7 +41,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from ..build import resolve_ref
+from ..join.wiki import resolve_ref
 from ..model import Adr, Finding, Ignore, Location, Migration, Silenced, Table, Wiki
 from ..sources.statements import lex_pieces
 from . import Context, unused_ignore

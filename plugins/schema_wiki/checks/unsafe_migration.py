@@ -58,7 +58,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..drop_dates import ALL_COLUMNS, comment_drop_date, header_drop_dates
+from ..join.drop_dates import ALL_COLUMNS, comment_drop_date, header_drop_dates
 from ..model import Action, Change, Finding, Level, Location, Migration, Statement, Wiki
 from . import _sql
 

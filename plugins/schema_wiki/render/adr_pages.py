@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from ..build import resolve_ref as _resolve_ref
+from ..join.wiki import resolve_ref as _resolve_ref
 from ..model import Adr, Finding, Location, RelationKind, SchemaRef, Table, Wiki
 from ..sources.adrs import STATUSES, table_page_ref
 from . import escape, paths

@@ -11,7 +11,7 @@ from itertools import groupby
 
 from markupsafe import Markup
 
-from ..build import find_migration, resolve_ref
+from ..join.wiki import find_migration, resolve_ref
 from ..model import (
     Action,
     Adr,

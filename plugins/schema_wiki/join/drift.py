@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
-from .model import Catalog, CatalogColumn, CatalogTable, Difference, Finding, Level
+from ..errors import ConfigError
+from ..model import Catalog, CatalogColumn, CatalogTable, Difference, Finding, Level
 
 RULE = "schema-drift"
 
@@ -130,6 +130,6 @@ def other_side(compare_with: str, root: Path, **options: Any) -> tuple[Catalog, 
         path = Path(compare_with)
         path = path if path.is_absolute() else root / path
         return load_snapshot(path), f"snapshot {compare_with.strip()}"
-    from .sources.catalog import read_catalog, redact_conninfo
+    from ..sources.catalog import read_catalog, redact_conninfo
 
     return read_catalog(compare_with, **options), f"database {redact_conninfo(compare_with)}"

@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from .model import Column, Event, Finding, Location, Migration, Table, Wiki
+from ..model import Column, Event, Finding, Location, Migration, Table, Wiki
 
 FORMAT_VERSION = 1
 

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
-from .model import Adr, AdrRelation, Finding, Level, RelationKind
+from ..model import Adr, AdrRelation, Finding, Level, RelationKind
 
 __all__ = ["EFFECTIVE_STATUSES", "find_adr", "link_relations", "supersession_cycles"]
 

@@ -17,7 +17,7 @@ import calendar
 import datetime as dt
 import re
 
-from .model import Location, Migration, parse_date
+from ..model import Location, Migration, parse_date
 
 _LIFESPAN = re.compile(r"(\d+)\s*(day|week|month|year)s?\b", re.IGNORECASE)
 _PER_COLUMN = re.compile(r"^\s*-?\s*((?:[\w$]+\.){1,2}[\w$]+)\s*[:=]?\s*(\d{4}-\d{2}-\d{2})\b")

@@ -31,10 +31,10 @@ from pathlib import Path
 
 import jinja2
 
-from .config import WikiConfig
-from .errors import SchemaWikiError
-from .sources.adrs import load_adrs
-from .sources.migrations import detect_format, load_migrations
+from ..config import WikiConfig
+from ..errors import SchemaWikiError
+from ..sources.adrs import load_adrs
+from ..sources.migrations import detect_format, load_migrations
 
 __all__ = [
     "DEFAULT_ADR_TEMPLATE",
@@ -368,7 +368,7 @@ def load_config(config_file: str) -> WikiConfig:
     from mkdocs.config import load_config as mkdocs_load_config
     from mkdocs.exceptions import ConfigurationError
 
-    from .plugin import SchemaWikiPlugin, wiki_config
+    from ..engines.mkdocs_plugin import SchemaWikiPlugin, wiki_config
 
     if not Path(config_file).is_file():
         raise SchemaWikiError(f"{config_file}: no such file; pass the path with -f")

@@ -22,10 +22,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
-from .checks import RULES
-from .checks.coverage import Coverage, CoverageReport
-from .model import Finding, Level, Location, Silenced, printable
+from .. import __version__
+from ..checks import RULES
+from ..checks.coverage import Coverage, CoverageReport
+from ..model import Finding, Level, Location, Silenced, printable
 
 FORMATS = ("text", "json", "github", "sarif")
 

@@ -13,10 +13,10 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
-from .errors import SchemaWikiError
-from .findings_output import FORMATS
-from .model import Level, Wiki
+from .. import __version__
+from ..errors import SchemaWikiError
+from ..model import Level, Wiki
+from ..output.findings import FORMATS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -64,8 +64,8 @@ def _load(config_file: str):  # type: ignore[no-untyped-def]
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
 
-    from .plugin import SchemaWikiPlugin, wiki_config
-    from .project import load_project
+    from ..engines.mkdocs_plugin import SchemaWikiPlugin, wiki_config
+    from ..pipeline import load_project
 
     if not Path(config_file).is_file():
         raise SchemaWikiError(f"{config_file}: no such file; pass the path with -f")
@@ -99,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
     if args.command == "export":
-        from .export import export_json
+        from ..output.export import export_json
 
         text = export_json(wiki)
         if args.output:
@@ -113,8 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _check(args: argparse.Namespace, wiki: Wiki) -> int:
     """Report the findings in the chosen format; the exit code says whether the gate passes."""
-    from .checks.coverage import measure
-    from .findings_output import FindingsReport, render_findings
+    from ..checks.coverage import measure
+    from ..output.findings import FindingsReport, render_findings
 
     config_file = Path(args.config_file).resolve()
     report = FindingsReport(

@@ -13,10 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from .adr_links import link_relations
-from .drop_dates import ALL_COLUMNS, comment_drop_date, header_drop_dates
-from .history import ColumnTrail, History, TableTrail, replay
-from .model import (
+from ..model import (
     Action,
     Adr,
     Catalog,
@@ -31,6 +28,9 @@ from .model import (
     Table,
     Wiki,
 )
+from .adr_links import link_relations
+from .drop_dates import ALL_COLUMNS, comment_drop_date, header_drop_dates
+from .history import ColumnTrail, History, TableTrail, replay
 
 _DIGITS = re.compile(r"(\d+)")
 _T = TypeVar("_T")

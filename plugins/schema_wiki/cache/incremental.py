@@ -27,8 +27,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from .model import Adr, Finding, Table, Wiki
-from .render import paths
+from ..model import Adr, Finding, Table, Wiki
+from ..render import paths
 
 __all__ = ["Rendered", "merged", "pages_to_render"]
 

@@ -22,20 +22,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.metadata
 import logging
 import os
-import pickle
-import sys
-import tempfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .build import JoinCache, build_wiki
+from .cache.disk import DiskCache, code_fingerprint
 from .checks import Context, RuleCache, run_checks
 from .config import WikiConfig
 from .errors import ConfigError
+from .join.wiki import JoinCache, build_wiki
 from .model import Catalog, Finding, Migration, Wiki
 from .sources.adrs import load_adrs
 from .sources.migrations import load_migrations
@@ -43,12 +39,9 @@ from .sources.statements import StatementCache, caching
 
 log = logging.getLogger(__name__)
 
-#: Bump when the content of the cache files changes shape.
-CACHE_FORMAT = 1
 #: Catalog files kept: switching branches back and forth stays warm.
 KEEP_CATALOGS = 4
 _STATEMENTS_FILE = "statements.pickle"
-_PACKAGE = Path(__file__).resolve().parent
 
 
 @dataclass
@@ -82,79 +75,9 @@ class CatalogCache:
     rules: RuleCache | None = None
 
 
-def code_fingerprint(
-    modules: Iterable[str], libraries: Iterable[str] = ("sqlglot",), salt: object = CACHE_FORMAT
-) -> str:
-    """A digest of the code that produced a cached value, so a new version never reads old data.
-
-    ``modules`` are paths relative to the package; ``libraries`` are distributions
-    whose versions count too; ``salt`` is the cache file's format version.
-    """
-    digest = hashlib.sha256(f"{salt}\0{sys.version}\0".encode())
-    for module in modules:
-        try:
-            digest.update((_PACKAGE / module).read_bytes())
-        except OSError:
-            digest.update(module.encode())
-    for name in libraries:
-        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-            digest.update(importlib.metadata.version(name).encode())
-    return digest.hexdigest()
-
-
-class DiskCache:
-    """Pickled values in one directory, written atomically; every failure is a miss."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    def read(self, name: str) -> object | None:
-        try:
-            with open(self.directory / name, "rb") as f:
-                value: object = pickle.load(f)
-                return value
-        except FileNotFoundError:
-            return None
-        except Exception as exc:  # truncated, from another version, unreadable...
-            log.debug("schema-wiki: ignoring cache file %s: %s", name, exc)
-            return None
-
-    def write(self, name: str, value: object) -> None:
-        """Write ``value`` to a temporary file, then rename it over ``name``."""
-        tmp: str | None = None
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            ignore = self.directory / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# Written by schema-wiki: a cache, never commit it.\n*\n")
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{name}.", suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.directory / name)
-            tmp = None
-        except OSError as exc:  # a read-only checkout still builds, only slower
-            log.debug("schema-wiki: cannot write cache file %s: %s", name, exc)
-        finally:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-
-    def prune(self, prefix: str, keep: int) -> None:
-        """Remove all but the ``keep`` newest files whose name starts with ``prefix``."""
-        try:
-            files = sorted(
-                self.directory.glob(f"{prefix}*"), key=lambda p: p.stat().st_mtime, reverse=True
-            )
-        except OSError:
-            return
-        for old in files[keep:]:
-            with contextlib.suppress(OSError):
-                old.unlink()
-
-
 def server_identity(config: WikiConfig) -> str:
     """Which PostgreSQL binaries will apply the migrations (path and install time)."""
-    from .sources.pgserver import find_bin_dir
+    from .replay.pgserver import find_bin_dir
 
     try:
         bin_dir = find_bin_dir(config.postgres_bin)
@@ -167,7 +90,7 @@ def migrations_key(config: WikiConfig, migrations: list[Migration]) -> str:
     """A digest of everything that shapes the applied schema and how it is read."""
     digest = hashlib.sha256()
     for part in (
-        code_fingerprint(["model.py", "sources/catalog.py", "sources/apply.py"]),
+        code_fingerprint(),
         config.database,
         read_setup_sql(config) or "",
         *config.schemas,
@@ -238,8 +161,8 @@ def get_catalog(
                 os.utime(disk.directory / name)  # the newest is pruned last
             return stored[1]
 
-    from .sources.apply import apply_migrations
-    from .sources.pgserver import ThrowawayPostgres
+    from .replay.apply import apply_migrations
+    from .replay.pgserver import ThrowawayPostgres
 
     with ThrowawayPostgres(config.postgres_bin) as pg:
         apply_migrations(pg.conninfo, migrations, read_setup_sql(config))
@@ -268,7 +191,7 @@ def read_migrations(
         return cache.migrations_result
     statements = cache.statements
     disk = DiskCache(config.cache_dir) if config.cache_dir is not None else None
-    fingerprint = code_fingerprint(["model.py", "sources/statements.py", "sources/dialect.py"])
+    fingerprint = code_fingerprint()
     if disk is not None and not cache.statements_loaded:
         cache.statements_loaded = True
         stored = disk.read(_STATEMENTS_FILE)
@@ -336,7 +259,7 @@ def load_project(config: WikiConfig, cache: CatalogCache | None = None) -> Wiki:
 
 def _compare(config: WikiConfig, catalog: Catalog, wiki: Wiki) -> None:
     """Schema drift: this wiki's catalog against ``compare_with``."""
-    from . import drift
+    from .join import drift
 
     assert config.compare_with is not None
     theirs, label = drift.other_side(

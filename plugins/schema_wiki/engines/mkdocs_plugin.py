@@ -25,30 +25,30 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from . import memo
-from .build import JoinCache
-from .checks import RuleCache
-from .config import (
+from ..cache import memo
+from ..cache.incremental import Rendered, merged, pages_to_render
+from ..cache.pagefiles import PageFiles, PageTexts
+from ..checks import RuleCache
+from ..config import (
     WikiConfig,
     parse_checks,
     parse_coverage_min,
     parse_header_fields,
     resolve_today,
 )
-from .errors import SchemaWikiError
-from .incremental import Rendered, merged, pages_to_render
-from .model import Finding, Level, Wiki
-from .pagefiles import PageFiles, PageTexts
-from .project import CatalogCache, load_project
-from .render import ADR_FREE_PAGES, RenderOptions, render_pages
-from .render import paths as page_paths
+from ..errors import SchemaWikiError
+from ..join.wiki import JoinCache
+from ..model import Finding, Level, Wiki
+from ..pipeline import CatalogCache, load_project
+from ..render import ADR_FREE_PAGES, RenderOptions, render_pages
+from ..render import paths as page_paths
 
 log = get_plugin_logger(__name__)
 
 CSS_PATH = "assets/schema-wiki.css"
-_CSS_SOURCE = Path(__file__).parent / "render" / "templates" / "schema-wiki.css.j2"
+_CSS_SOURCE = Path(__file__).parent.parent / "render" / "templates" / "schema-wiki.css.j2"
 #: Mermaid, pinned and served with the site (no CDN), and the script that starts it.
-_STATIC = Path(__file__).parent / "render" / "static"
+_STATIC = Path(__file__).parent.parent / "render" / "static"
 MERMAID_JS = "assets/schema-wiki/mermaid.min.js"
 SCRIPT_JS = "assets/schema-wiki/schema-wiki.js"
 #: Pages that belong in the navigation; every other generated page stays out of it
@@ -417,7 +417,7 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
         """While serving, a source that cannot be loaded (a migration PostgreSQL rejects,
         an unreadable directory) puts its error on top of every page of the last good
         build, or on the index pages when there was none, so the reader sees it."""
-        from .render.escape import md
+        from ..render.escape import md
 
         lines = "\n".join(f"    {md(line)}" for line in message.splitlines() or [""])
         banner = (

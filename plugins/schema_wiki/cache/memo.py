@@ -32,15 +32,15 @@ it is never reused.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import WikiConfig
-from .model import Finding, Wiki
+from ..config import WikiConfig
+from ..model import Finding, Wiki
+from .disk import DiskCache, code_fingerprint
 
 __all__ = [
     "Keys",
@@ -58,9 +58,6 @@ __all__ = [
 MEMO_FORMAT = 1
 MEMO_FILE = "build.pickle"
 PREVIOUS_FILE = "previous.pickle"
-_PACKAGE = Path(__file__).resolve().parent
-#: Libraries whose behaviour shapes the pages or the findings.
-_LIBRARIES = ("sqlglot", "jinja2", "markupsafe", "python-frontmatter", "PyYAML")
 
 
 @dataclass
@@ -70,19 +67,6 @@ class Memo:
     key: str
     pages: dict[str, bytes]
     findings: list[Finding]
-
-
-@functools.lru_cache(maxsize=1)
-def _code_fingerprint() -> str:
-    """The package's own files (code, templates, static) and the libraries' versions."""
-    from .project import code_fingerprint
-
-    files = sorted(
-        path.relative_to(_PACKAGE).as_posix()
-        for path in _PACKAGE.rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts
-    )
-    return code_fingerprint(files, _LIBRARIES, salt=MEMO_FORMAT)
 
 
 def _tree(digest: hashlib._Hash, directory: Path | None) -> None:
@@ -101,7 +85,7 @@ def _tree(digest: hashlib._Hash, directory: Path | None) -> None:
 
 
 def _snapshot_path(config: WikiConfig) -> Path | None:
-    from .drift import is_snapshot
+    from ..join.drift import is_snapshot
 
     assert config.compare_with is not None
     if not is_snapshot(config.compare_with):
@@ -133,13 +117,13 @@ def build_keys(config: WikiConfig, rendering: Iterable[object]) -> Keys | None:
     its ``repr`` enters the digest. None also when a file cannot be read:
     the build then reports it as it always does.
     """
-    from .project import read_setup_sql, server_identity
+    from ..pipeline import read_setup_sql, server_identity
 
     if not config.embedded:
         return None
     digest = hashlib.sha256()
     try:
-        digest.update(_code_fingerprint().encode())
+        digest.update(code_fingerprint().encode())
         digest.update(repr(config).encode())
         digest.update(repr(list(rendering)).encode())
         digest.update((read_setup_sql(config) or "").encode())
@@ -164,8 +148,6 @@ def read_memo(cache_dir: Path, key: str) -> Memo | None:
     The caller still checks the page files against `Memo.pages`
     (`PageFiles.verify`): another build may have rewritten them since.
     """
-    from .project import DiskCache
-
     stored = DiskCache(cache_dir).read(MEMO_FILE)
     if not isinstance(stored, Memo) or stored.key != key:
         return None
@@ -176,8 +158,6 @@ def write_memo(
     cache_dir: Path, key: str, pages: Mapping[str, bytes], findings: Iterable[Finding]
 ) -> None:
     """Record this build: ``pages`` are the digests of the page files it wrote."""
-    from .project import DiskCache
-
     DiskCache(cache_dir).write(MEMO_FILE, Memo(key, dict(pages), list(findings)))
 
 
@@ -199,8 +179,6 @@ class Previous:
 
 def read_previous(cache_dir: Path, sources: str) -> Previous | None:
     """The last build's model, when only ADRs changed since (its sources key is ``sources``)."""
-    from .project import DiskCache
-
     stored = DiskCache(cache_dir).read(PREVIOUS_FILE)
     if not isinstance(stored, Previous) or stored.sources != sources:
         return None
@@ -211,7 +189,5 @@ def write_previous(
     cache_dir: Path, sources: str, wiki: Wiki, inputs: object, pages: Mapping[str, bytes]
 ) -> None:
     """Record this build's model (without its migrations and catalog) for the next build."""
-    from .project import DiskCache
-
     slim = dataclasses.replace(wiki, migrations=[], catalog=None)
     DiskCache(cache_dir).write(PREVIOUS_FILE, Previous(sources, slim, inputs, dict(pages)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .model import Action, Change, Event, Location, Migration, Statement
+from ..model import Action, Change, Event, Location, Migration, Statement
 
 TABLE_ACTIONS = {
     Action.CREATE_TABLE,

@@ -1,0 +1,1 @@
+"""Commands: the ``schema-wiki`` console script and its sub-commands."""
