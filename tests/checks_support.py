@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from factories import TODAY
-from schema_wiki.checks import Context, run_checks
+from schema_wiki.checks import Checked, Context, run_checks
 from schema_wiki.config import RuleConfig
 from schema_wiki.join.wiki import build_wiki
 from schema_wiki.model import (
@@ -87,7 +87,17 @@ def check(
     extra: Iterable[Finding] = (),
     **context: object,
 ) -> list[Finding]:
-    """`run_checks` as `load_project` calls it: the build's own findings come along."""
+    """`run_checks` as `load` calls it: the build's own findings come along."""
+    return list(checked(wiki, settings, extra, **context).findings)
+
+
+def checked(
+    wiki: Wiki,
+    settings: dict[str, RuleConfig] | None = None,
+    extra: Iterable[Finding] = (),
+    **context: object,
+) -> Checked:
+    """The whole `run_checks` result: the findings and what in-place ignores silenced."""
     return run_checks(
         wiki,
         settings,

@@ -4,6 +4,8 @@ links to tables, columns, dropped columns and migrations, and the pages that sho
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -28,7 +30,7 @@ def relations(a: Adr) -> list[tuple[str, str | None, bool]]:
     return [(r.kind.value, r.adr_id, r.stated) for r in a.relations]
 
 
-def dangling(findings: list[Finding], under: str = "") -> list[tuple[str, str]]:
+def dangling(findings: Iterable[Finding], under: str = "") -> list[tuple[str, str]]:
     return sorted(
         (str(f.location), f.message)
         for f in findings
@@ -232,11 +234,11 @@ def test_front_matter_backticks_and_table_page_links_reach_tables_and_columns() 
     assert dangling(wiki.findings, "adrs/") == []
     users, profiles = wiki.table("public", "users"), wiki.table("public", "user_profiles")
     assert users is not None and profiles is not None
-    assert users.adrs == ["0015-split"] and profiles.adrs == ["0015-split"]
-    assert users.column("email").adrs == ["0015-split"]  # type: ignore[union-attr]
-    assert profiles.column("bio").adrs == ["0015-split"]  # type: ignore[union-attr]
-    assert profiles.column("user_id").adrs == ["0015-split"]  # type: ignore[union-attr]
-    assert users.column("id").adrs == []  # type: ignore[union-attr]
+    assert users.adrs == ("0015-split",) and profiles.adrs == ("0015-split",)
+    assert users.column("email").adrs == ("0015-split",)  # type: ignore[union-attr]
+    assert profiles.column("bio").adrs == ("0015-split",)  # type: ignore[union-attr]
+    assert profiles.column("user_id").adrs == ("0015-split",)  # type: ignore[union-attr]
+    assert users.column("id").adrs == ()  # type: ignore[union-attr]
 
 
 def test_reference_to_a_dropped_column_or_table_links_to_its_history() -> None:
@@ -249,9 +251,9 @@ def test_reference_to_a_dropped_column_or_table_links_to_its_history() -> None:
     users = wiki.table("public", "users")
     assert users is not None
     dropped = next(c for c in users.dropped_columns if c.name == "legacy_id")
-    assert dropped.adrs == ["0013-legacy"]
+    assert dropped.adrs == ("0013-legacy",)
     gone = next(t for t in wiki.dropped_tables if t.name == "legacy_map")
-    assert gone.adrs == ["0013-legacy"]
+    assert gone.adrs == ("0013-legacy",)
     page = pages(wiki)["adrs/0013-legacy.md"]
     assert "(../schema/public/users.md#column-legacy_id)" in page
     assert "(../schema/dropped/public/legacy_map.md#column-legacy_id)" in page
@@ -277,7 +279,7 @@ def test_reference_to_something_that_never_existed_is_dangling_with_line() -> No
 
 def test_migration_header_adr_links_both_ways() -> None:
     wiki = schema_wiki(adr("adrs/0015-split.md", SEED))
-    assert wiki.migration_adrs["20240820140000_drop_legacy"] == ["0015-split"]
+    assert wiki.migration_adrs["20240820140000_drop_legacy"] == ("0015-split",)
     assert "20240820140000_drop_legacy" in wiki.adr_migrations["0015-split"]
     out = pages(wiki)
     assert "(../adrs/0015-split.md)" in out["migrations/20240820140000_drop_legacy.md"]
@@ -295,7 +297,7 @@ def test_migration_header_naming_a_missing_adr_is_dangling() -> None:
 def test_seed_adr_migration_plan_links_to_the_migration_directory() -> None:
     wiki = schema_wiki(adr("adrs/ADR-015.md", SEED))
     # "See: migrations/20240215_split_users_table/PLAN.md"
-    assert wiki.migration_adrs["20240215_split_users_table"] == ["ADR-015"]
+    assert wiki.migration_adrs["20240215_split_users_table"] == ("ADR-015",)
     assert set(wiki.adr_migrations["ADR-015"]) == {
         "20240215_split_users_table",
         "20240820140000_drop_legacy",
@@ -351,7 +353,7 @@ def test_an_unreadable_adr_still_has_a_page_that_says_why() -> None:
     broken, findings = parse_adr(b"# Bad\n\n\xff title\n", "adrs/0003-bad.md", "0003-bad")
     assert broken is not None and [f.rule for f in findings] == ["invalid-file"]
     wiki = schema_wiki(broken)
-    wiki.findings.extend(findings)
+    wiki = replace(wiki, findings=(*wiki.findings, *findings))
     page = pages(wiki)["adrs/0003-bad.md"]
     assert '!!! failure "This ADR cannot be read"' in page
     assert "not valid UTF-8 (byte 7); save the file as UTF-8" in page

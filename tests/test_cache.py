@@ -10,7 +10,7 @@ import pytest
 
 from schema_wiki.cache.disk import DiskCache
 from schema_wiki.config import WikiConfig
-from schema_wiki.pipeline import CatalogCache, get_catalog, read_migrations
+from schema_wiki.pipeline import Session, get_catalog, read_migrations
 from schema_wiki.sources.statements import StatementCache, caching, statements_in
 
 REPO = Path(__file__).resolve().parent.parent
@@ -55,8 +55,8 @@ def test_statement_cache_returns_equal_statements_without_parsing() -> None:
 
 def test_statements_persist_and_stale_entries_are_dropped(tmp_path: Path) -> None:
     config = _project(tmp_path)
-    first, _ = read_migrations(config, CatalogCache())
-    fresh = CatalogCache()
+    first, _ = read_migrations(config, Session())
+    fresh = Session()
     second, _ = read_migrations(config, fresh)
     assert second == first
     assert fresh.statements.hits == 1 and fresh.statements.misses == 0
@@ -81,7 +81,7 @@ def test_unreadable_cache_files_are_misses(tmp_path: Path) -> None:
     config = _project(tmp_path / "p")
     config.cache_dir.mkdir(parents=True)  # type: ignore[union-attr]
     (config.cache_dir / "statements.pickle").write_bytes(b"garbage")  # type: ignore[operator]
-    migrations, _ = read_migrations(config, CatalogCache())
+    migrations, _ = read_migrations(config, Session())
     assert len(migrations[0].statements) == 2
 
 
@@ -105,22 +105,22 @@ def test_catalog_comes_from_the_cache_directory_until_a_migration_changes(
 ) -> None:
     config = _project(tmp_path)
     migrations, _ = read_migrations(config)
-    cold = CatalogCache()
+    cold = Session()
     catalog = get_catalog(config, migrations, cold)
-    assert cold.misses == 1
+    assert cold.catalog_builds == 1
 
-    warm = CatalogCache()  # a new process: nothing in memory
+    warm = Session()  # a new process: nothing in memory
     assert get_catalog(config, migrations, warm) == catalog
-    assert (warm.misses, warm.disk_hits) == (0, 1)
+    assert (warm.catalog_builds, warm.catalog_disk_hits) == (0, 1)
     assert get_catalog(config, migrations, warm) == catalog
-    assert warm.hits == 1
+    assert warm.catalog_memory_hits == 1
 
     path = config.migrations_dir / "20240110090000_create_things.sql"
     path.write_text(_SQL + "ALTER TABLE things ADD COLUMN size integer;\n")
     changed, _ = read_migrations(config)
-    after = CatalogCache()
+    after = Session()
     new_catalog = get_catalog(config, changed, after)
-    assert after.misses == 1
+    assert after.catalog_builds == 1
     assert [c.name for c in new_catalog.tables[0].columns] == ["id", "name", "size"]
 
 
@@ -134,11 +134,11 @@ def test_the_example_builds_the_same_from_a_warm_cache(tmp_path: Path) -> None:
         today=dt.date(2025, 1, 1),
         cache_dir=tmp_path / ".cache" / "schema-wiki",
     )
-    from schema_wiki.pipeline import load_project
+    from schema_wiki.pipeline import load
 
-    cold = load_project(config, CatalogCache())
-    warm_cache = CatalogCache()
-    warm = load_project(config, warm_cache)
-    assert warm_cache.misses == 0 and warm_cache.disk_hits == 1
+    cold = load(config, Session())
+    warm_cache = Session()
+    warm = load(config, warm_cache)
+    assert warm_cache.catalog_builds == 0 and warm_cache.catalog_disk_hits == 1
     assert warm.tables == cold.tables
     assert warm.findings == cold.findings

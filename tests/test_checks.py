@@ -28,7 +28,7 @@ def _rules(findings):
 
 
 def test_expired_column_is_an_error_naming_column_date_and_file_line() -> None:
-    findings = run_checks(_legacy_wiki("2024-08-15"))
+    findings = run_checks(_legacy_wiki("2024-08-15")).findings
     expired = [f for f in findings if f.rule == "expired-column"]
     assert len(expired) == 1
     f = expired[0]
@@ -40,14 +40,14 @@ def test_expired_column_is_an_error_naming_column_date_and_file_line() -> None:
 
 
 def test_column_before_its_date_is_not_expired() -> None:
-    assert "expired-column" not in _rules(run_checks(_legacy_wiki("2031-06-30")))
+    assert "expired-column" not in _rules(run_checks(_legacy_wiki("2031-06-30")).findings)
     # The drop date itself is still allowed.
-    assert "expired-column" not in _rules(run_checks(_legacy_wiki("2026-01-31")))
+    assert "expired-column" not in _rules(run_checks(_legacy_wiki("2026-01-31")).findings)
 
 
 def test_expiring_column_warns_within_warn_days() -> None:
-    assert "expiring-column" in _rules(run_checks(_legacy_wiki("2026-02-20")))
-    assert "expiring-column" not in _rules(run_checks(_legacy_wiki("2026-06-20")))
+    assert "expiring-column" in _rules(run_checks(_legacy_wiki("2026-02-20")).findings)
+    assert "expiring-column" not in _rules(run_checks(_legacy_wiki("2026-06-20")).findings)
 
 
 def test_undocumented_column_and_table() -> None:
@@ -57,7 +57,7 @@ def test_undocumented_column_and_table() -> None:
         catalog(("users", [("id", "bigint", None), ("email", "text", "Login")]), comment=None),
         TODAY,
     )
-    findings = run_checks(wiki)
+    findings = run_checks(wiki).findings
     assert {(f.rule, f.target, f.level) for f in findings} == {
         ("undocumented-column", "public.users.id", Level.WARNING),
         ("undocumented-table", "public.users", Level.WARNING),
@@ -69,9 +69,9 @@ def test_exclusions_and_levels_from_config() -> None:
         [], [], catalog(("users", [("id", "bigint", None), ("note", "text", None)])), TODAY
     )
     settings = parse_checks({"undocumented-column": {"exclude": ["*.id"], "level": "error"}})
-    findings = run_checks(wiki, settings)
+    findings = run_checks(wiki, settings).findings
     assert [(f.target, f.level) for f in findings] == [("public.users.note", Level.ERROR)]
-    assert run_checks(wiki, {"undocumented-column": RuleConfig(level=Level.IGNORE)}) == []
+    assert run_checks(wiki, {"undocumented-column": RuleConfig(level=Level.IGNORE)}).findings == ()
 
 
 def test_every_rule_is_documented() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from checks_support import adr, check, of_rule, sql_migration, table, wiki_of
+from checks_support import adr, check, checked, of_rule, sql_migration, table, wiki_of
 from schema_wiki.checks import Context, run_checks
 from schema_wiki.checks.ignores import line_comments
 from schema_wiki.config import RuleConfig
@@ -33,7 +33,7 @@ def test_a_comment_covers_the_next_statement_only() -> None:
     found = check(wiki)
     assert _unsafe_lines(wiki) == [m.statements[1].location.line]
     assert of_rule(found, "unused-ignore") == []
-    [silenced] = wiki.silenced
+    [silenced] = checked(wiki).silenced
     assert silenced.finding.rule == "unsafe-migration"
     assert silenced.finding.location == m.statements[0].location
     assert silenced.ignore.reason == "users has 40 rows"
@@ -65,8 +65,8 @@ def test_ignore_file_covers_the_whole_file_wherever_it_is() -> None:
         "-- schema-wiki: ignore-file unsafe-migration built at night, table is 1k rows\n"
     )
     assert _unsafe_lines(wiki) == []
-    assert [s.ignore.scope for s in wiki.silenced] == ["file", "file"]
-    assert wiki.silenced[0].ignore.location.line == m.statements[-1].location.line + 1
+    assert [s.ignore.scope for s in checked(wiki).silenced] == ["file", "file"]
+    assert checked(wiki).silenced[0].ignore.location.line == m.statements[-1].location.line + 1
 
 
 def test_ignore_in_the_header_still_covers_one_statement() -> None:
@@ -87,7 +87,7 @@ def test_ignore_file_in_the_first_file_covers_the_migrations_own_findings() -> N
         header=False,
     )
     assert of_rule(check(wiki), "missing-header-field") == []
-    assert [s.finding.target for s in wiki.silenced] == [m.id]
+    assert [s.finding.target for s in checked(wiki).silenced] == [m.id]
 
 
 def test_several_rules_in_one_comment() -> None:
@@ -110,7 +110,7 @@ def test_several_rules_in_one_comment() -> None:
     assert of_rule(found, "unsafe-migration") == []
     assert of_rule(found, "undocumented-column") == []
     assert of_rule(found, "unused-ignore") == []
-    assert sorted(s.finding.rule for s in wiki.silenced) == [
+    assert sorted(s.finding.rule for s in checked(wiki).silenced) == [
         "undocumented-column",
         "unsafe-migration",
     ]
@@ -128,7 +128,7 @@ def test_an_ignore_silences_findings_about_what_its_statement_touched() -> None:
     wiki, _ = _wiki(sql, header=False, tables=(with_legacy,))
     found = check(wiki)
     assert of_rule(found, "expired-column") == []
-    [s] = wiki.silenced
+    [s] = checked(wiki).silenced
     assert s.finding.target == "public.users.legacy_id"
     assert s.finding.location is not None and s.finding.location.line == 5
     # Without the ignore the finding is there (the test can fail).
@@ -230,7 +230,7 @@ def test_adr_ignore_silences_rules_for_the_columns_it_names() -> None:
     wiki = _legacy_wiki(decision)
     found = check(wiki)
     assert of_rule(found, "expired-column") == []
-    [s] = wiki.silenced
+    [s] = checked(wiki).silenced
     assert (s.ignore.scope, s.ignore.owner, s.ignore.reason) == (
         "adr",
         "0013-keep-legacy-id",
@@ -243,7 +243,7 @@ def test_adr_ignore_on_a_table_covers_its_columns_and_the_list_form_works() -> N
     decision = adr("0013-x", refs=["users"], meta={"ignore": ["expired-column kept on purpose"]})
     wiki = _legacy_wiki(decision)
     assert of_rule(check(wiki), "expired-column") == []
-    assert wiki.silenced[0].ignore.reason == "kept on purpose"
+    assert checked(wiki).silenced[0].ignore.reason == "kept on purpose"
 
 
 def test_adr_ignore_elsewhere_is_unused_with_its_line(tmp_path: Path) -> None:
@@ -254,7 +254,7 @@ def test_adr_ignore_elsewhere_is_unused_with_its_line(tmp_path: Path) -> None:
     )
     decision = adr("0013-x", refs=["users.id"], meta={"ignore": {"expired-column": "x"}})
     wiki = _legacy_wiki(decision)
-    found = run_checks(wiki, context=Context(root=tmp_path), extra=wiki.findings)
+    found = run_checks(wiki, context=Context(root=tmp_path), extra=wiki.findings).findings
     assert of_rule(found, "expired-column")
     [unused] = of_rule(found, "unused-ignore")
     assert str(unused.location) == "adrs/0013-x.md:5"
@@ -269,10 +269,10 @@ def test_adr_ignore_covers_the_migrations_it_names() -> None:
         meta={"ignore": {"unsafe-migration": "users had 12 rows then"}},
     )
     wiki = wiki_of([CREATE, later], [USERS], [decision])
-    wiki.migration_adrs[later.id] = [decision.id]
-    wiki.adr_migrations[decision.id] = [later.id]
+    # The ADR names the migration, so the join linked them both ways.
+    assert wiki.migration_adrs[later.id] == (decision.id,)
     assert of_rule(check(wiki), "unsafe-migration") == []
-    assert [s.ignore.owner for s in wiki.silenced] == ["0020-index-users"]
+    assert [s.ignore.owner for s in checked(wiki).silenced] == ["0020-index-users"]
 
 
 def test_adr_ignore_that_is_not_a_list_or_mapping_is_reported() -> None:
@@ -284,4 +284,4 @@ def test_adr_ignore_that_is_not_a_list_or_mapping_is_reported() -> None:
 def test_the_directive_and_rule_names_are_case_insensitive() -> None:
     wiki, _ = _wiki("-- Schema-Wiki: IGNORE Unsafe-Migration ok\nCREATE INDEX a ON users (x);\n")
     assert _unsafe_lines(wiki) == []
-    assert [s.ignore.rule for s in wiki.silenced] == ["unsafe-migration"]
+    assert [s.ignore.rule for s in checked(wiki).silenced] == ["unsafe-migration"]

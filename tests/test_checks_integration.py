@@ -17,7 +17,7 @@ from schema_wiki.checks import run_checks
 from schema_wiki.config import CoverageMin, WikiConfig, parse_checks
 from schema_wiki.join.wiki import build_wiki
 from schema_wiki.model import Migration, MigrationFile, MigrationHeader
-from schema_wiki.pipeline import load_project
+from schema_wiki.pipeline import load
 from schema_wiki.render import render_pages
 from schema_wiki.render.paths import HEALTH, migration_page
 from schema_wiki.render.reports import RULES_PAGE
@@ -52,7 +52,7 @@ def test_invalid_index_and_unvalidated_constraint_from_a_real_catalog(pg_databas
     )
     wiki = build_wiki([migration], [], catalog, dt.date(2026, 1, 31))
     catalog_rules = ("invalid-index", "unvalidated-constraint")
-    found = {f.rule: f for f in run_checks(wiki) if f.rule in catalog_rules}
+    found = {f.rule: f for f in run_checks(wiki).findings if f.rule in catalog_rules}
     assert set(found) == {"invalid-index", "unvalidated-constraint"}
     assert "idx_users_email" in found["invalid-index"].message
     assert "idx_users_org" not in found["invalid-index"].message
@@ -132,7 +132,7 @@ def _config(root: Path) -> WikiConfig:
 
 
 def test_a_real_project_reports_silences_and_renders(project: Path) -> None:
-    wiki = load_project(_config(project))
+    wiki = load(_config(project))
     summary = sorted((f.rule, f.target, str(f.location)) for f in wiki.findings)
     tune = "migrations/20240201000000_tune_users.sql"
     assert summary == [

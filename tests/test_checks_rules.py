@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -292,8 +293,13 @@ def test_every_rule_obeys_its_configured_level(name: str, tmp_path: Path) -> Non
     raw = of_rule(failing(tmp_path), name)
     assert raw
     wiki = wiki_of()
-    assert of_rule(run_checks(wiki, {name: RuleConfig(level=Level.IGNORE)}, extra=raw), name) == []
-    as_info = of_rule(run_checks(wiki, {name: RuleConfig(level=Level.INFO)}, extra=raw), name)
+    assert (
+        of_rule(run_checks(wiki, {name: RuleConfig(level=Level.IGNORE)}, extra=raw).findings, name)
+        == []
+    )
+    as_info = of_rule(
+        run_checks(wiki, {name: RuleConfig(level=Level.INFO)}, extra=raw).findings, name
+    )
     assert as_info and {f.level for f in as_info} == {Level.INFO}
 
 
@@ -444,11 +450,10 @@ def test_findings_come_most_serious_first() -> None:
             Finding("invalid-date", Level.WARNING, "a", "w", None),
             Finding("invalid-file", Level.ERROR, "b", "e", None),
         ],
-    )
+    ).findings
     assert [f.level for f in found] == [Level.ERROR, Level.WARNING]
 
 
 def test_catalog_rules_need_a_catalog() -> None:
-    wiki = wiki_of()
-    wiki.catalog = None
+    wiki = replace(wiki_of(), catalog=None)
     assert check(wiki) == []

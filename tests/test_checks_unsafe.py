@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from checks_support import check, of_rule, sql_migration, table, wiki_of
@@ -168,7 +170,7 @@ def test_hits_show_on_the_migration_page_with_the_line() -> None:
         sql_migration("20240201000000", "CREATE INDEX idx_users_email ON users (email);\n"),
     ]
     wiki = wiki_of(migrations, [table("users", "id", "email", "name", "age")])
-    wiki.findings = check(wiki)
+    wiki = replace(wiki, findings=tuple(check(wiki)))
     [f] = of_rule(wiki.findings, "unsafe-migration")
     page = render_pages(wiki)[migration_page(migrations[1].id)]
     assert f'"{escape.md("unsafe-migration")}"' in page

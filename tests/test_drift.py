@@ -12,7 +12,7 @@ import pytest
 from helpers import FIXTURES, run
 from schema_wiki.config import WikiConfig
 from schema_wiki.output.export import export_json
-from schema_wiki.pipeline import load_project
+from schema_wiki.pipeline import load
 
 
 def _config(root: Path, compare_with: str) -> WikiConfig:
@@ -36,7 +36,7 @@ def _drift(wiki) -> set[tuple[str, str, str | None, str | None]]:  # type: ignor
 
 
 def test_snapshot_drift_both_ways(project: Path) -> None:
-    baseline = load_project(_config(project, ""))
+    baseline = load(_config(project, ""))
     snapshot = json.loads(export_json(baseline))
     (users,) = snapshot["tables"]
     users["columns"] = [c for c in users["columns"] if c["name"] != "id"]  # only in migrations
@@ -48,7 +48,7 @@ def test_snapshot_drift_both_ways(project: Path) -> None:
     snapshot["tables"].append(dict(users, name="audit_log", columns=[]))
     (project / "prod.json").write_text(json.dumps(snapshot))
 
-    wiki = load_project(_config(project, "prod.json"))
+    wiki = load(_config(project, "prod.json"))
     assert _drift(wiki) == {
         ("public.users.id", "column", "bigint", None),
         ("public.users.handle", "type", "character varying(80)", "text"),
@@ -70,10 +70,10 @@ def test_snapshot_drift_both_ways(project: Path) -> None:
 
 
 def test_no_drift_against_own_snapshot(project: Path) -> None:
-    baseline = load_project(_config(project, ""))
+    baseline = load(_config(project, ""))
     (project / "same.json").write_text(export_json(baseline))
-    wiki = load_project(_config(project, "same.json"))
-    assert wiki.drift == [] and wiki.drift_label == "snapshot same.json"
+    wiki = load(_config(project, "same.json"))
+    assert wiki.drift == () and wiki.drift_label == "snapshot same.json"
 
 
 def test_database_drift_and_drift_page(project: Path, pg_database: str, tmp_path: Path) -> None:
@@ -86,7 +86,7 @@ def test_database_drift_and_drift_page(project: Path, pg_database: str, tmp_path
         conn.execute(
             "COMMENT ON COLUMN users.handle IS 'Public handle, shown as @handle.\nUnique.'"
         )
-    wiki = load_project(_config(project, pg_database))
+    wiki = load(_config(project, pg_database))
     # Same types, nullability, default and comments; only legacy_id differs.
     assert _drift(wiki) == {("public.users.legacy_id", "column", None, "text")}
     assert wiki.drift_label is not None and wiki.drift_label.startswith("database ")

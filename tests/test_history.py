@@ -181,4 +181,4 @@ def test_per_column_drop_dates_in_one_header() -> None:
 def test_column_created_outside_migrations_has_no_introducer() -> None:
     wiki = build_wiki([], [], catalog(("users", [("id", "bigint", None)])), TODAY)
     assert wiki.tables[0].columns[0].introduced_by is None
-    assert wiki.tables[0].columns[0].history == []
+    assert wiki.tables[0].columns[0].history == ()

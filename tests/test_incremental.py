@@ -12,10 +12,8 @@ from pathlib import Path
 import pytest
 
 from schema_wiki.cache.incremental import Rendered, merged, pages_to_render
-from schema_wiki.checks import RuleCache
 from schema_wiki.config import WikiConfig
-from schema_wiki.join.wiki import JoinCache
-from schema_wiki.pipeline import CatalogCache, load_project
+from schema_wiki.pipeline import Session, load
 from schema_wiki.render import ADR_FREE_PAGES, RenderOptions, render_pages
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
@@ -89,16 +87,16 @@ def test_incremental_pages_equal_a_full_render_after_each_adr_edit(
 ) -> None:
     _generate(tmp_path, tables)
     config = _config(tmp_path)
-    cache = CatalogCache()
+    cache = Session()
     options = RenderOptions()
     inputs = (options, ())
-    wiki = load_project(config, cache)
+    wiki = load(config, cache)
     previous = Rendered(wiki, inputs, render_pages(wiki, options))
     assert pages_to_render(None, wiki, inputs) is None
 
     for name, edit in _edits(tmp_path / "adrs"):
         edit()  # type: ignore[operator]
-        wiki = load_project(config, cache)
+        wiki = load(config, cache)
         only = pages_to_render(previous, wiki, inputs, ADR_FREE_PAGES)
         assert only is not None, name
         assert not only & ADR_FREE_PAGES, name  # kept, and still equal to a full render
@@ -109,24 +107,24 @@ def test_incremental_pages_equal_a_full_render_after_each_adr_edit(
         assert not wrong, (name, wrong[:5])
         assert len(only) < len(full) / 2, (name, len(only), len(full))
         previous = Rendered(wiki, inputs, full)
-    assert cache.misses == 1  # the catalog was built once
+    assert cache.catalog_builds == 1  # the catalog was built once
 
 
 def test_anything_but_adrs_changing_renders_everything(tmp_path: Path) -> None:
     _generate(tmp_path, 8)
     config = _config(tmp_path)
-    cache = CatalogCache()
+    cache = Session()
     options = RenderOptions()
-    wiki = load_project(config, cache)
+    wiki = load(config, cache)
     previous = Rendered(wiki, (options, ()), render_pages(wiki, options))
     assert pages_to_render(previous, wiki, (RenderOptions(erd_depth=2), ())) is None
     later = WikiConfig(**{**config.__dict__, "today": dt.date(2027, 1, 1)})
-    assert pages_to_render(previous, load_project(later, cache), (options, ())) is None
+    assert pages_to_render(previous, load(later, cache), (options, ())) is None
     migration = sorted((tmp_path / "migrations").glob("*.sql"))[-1]
     migration.write_text(migration.read_text() + "\nCOMMENT ON TABLE x IS NULL;\n")
     # A changed migration rebuilds the catalog (the statement fails: nothing reuses it).
     with pytest.raises(Exception):  # noqa: B017 - MigrationFailed
-        load_project(config, cache)
+        load(config, cache)
 
 
 def test_a_serve_rebuild_reuses_the_join_and_migration_rules_and_gets_the_same_wiki(
@@ -134,15 +132,15 @@ def test_a_serve_rebuild_reuses_the_join_and_migration_rules_and_gets_the_same_w
 ) -> None:
     _generate(tmp_path, 30)
     config = _config(tmp_path)
-    serve = CatalogCache(join=JoinCache(), rules=RuleCache())
-    first = load_project(config, serve)
+    serve = Session(serve=True)
+    first = load(config, serve)
     assert serve.join is not None and serve.rules is not None
     before = copy.deepcopy((first.tables, first.dropped_tables))
     edits = _edits(tmp_path / "adrs")
     for name, edit in edits:
         edit()  # type: ignore[operator]
-        reused = load_project(config, serve)
-        fresh = load_project(config, CatalogCache())
+        reused = load(config, serve)
+        fresh = load(config, Session())
         assert reused.tables == fresh.tables, name
         assert reused.dropped_tables == fresh.dropped_tables, name
         assert reused.findings == fresh.findings, name
@@ -156,5 +154,5 @@ def test_a_serve_rebuild_reuses_the_join_and_migration_rules_and_gets_the_same_w
     assert serve.join.hits == len(edits)
     assert serve.rules.hits == 2 * len(edits)  # unsafe-migration, missing-header-field
     later = WikiConfig(**{**config.__dict__, "today": dt.date(2027, 1, 1)})
-    load_project(later, serve)
+    load(later, serve)
     assert serve.join.hits == len(edits)  # another day: the drop dates are computed again

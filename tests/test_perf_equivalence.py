@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as dt
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schema_wiki.model import Finding, Level
+from schema_wiki.model import Finding, Level, Migration, MigrationHeader, Wiki
 from schema_wiki.render.views import findings_for
 
 _PART = st.sampled_from(["public", "app", "users", "users_x", "id", "email", "a.b", ""])
 
 
-@dataclass
-class _Wiki:
-    findings: list[Finding] = field(default_factory=list)
+def _wiki(findings: tuple[Finding, ...] = (), migrations: tuple[Migration, ...] = ()) -> Wiki:
+    return Wiki(
+        tables=(), migrations=migrations, adrs=(), today=dt.date(2026, 1, 31), findings=findings
+    )
 
 
 @given(
@@ -23,11 +24,13 @@ class _Wiki:
     prefix=st.lists(_PART, min_size=1, max_size=3).map(".".join),
 )
 def test_findings_for_matches_a_scan(targets: list[str], prefix: str) -> None:
-    wiki = _Wiki([Finding("r", Level.WARNING, t, f"m{i}") for i, t in enumerate(targets)])
+    wiki = _wiki(tuple(Finding("r", Level.WARNING, t, f"m{i}") for i, t in enumerate(targets)))
     expected = [f for f in wiki.findings if f.target == prefix or f.target.startswith(prefix + ".")]
-    assert findings_for(wiki, prefix) == expected  # type: ignore[arg-type]
-    wiki.findings.append(Finding("r", Level.ERROR, prefix, "new"))
-    assert findings_for(wiki, prefix)[-1].message == "new"  # type: ignore[arg-type]
+    assert findings_for(wiki, prefix) == expected
+    # A new wiki (the model is immutable) has its own index: never the last one's.
+    later = _wiki((*wiki.findings, Finding("r", Level.ERROR, prefix, "new")))
+    assert findings_for(later, prefix)[-1].message == "new"
+    assert findings_for(wiki, prefix) == expected
 
 
 @given(
@@ -36,7 +39,6 @@ def test_findings_for_matches_a_scan(targets: list[str], prefix: str) -> None:
 )
 def test_find_migration_matches_a_scan(names: list[str], key: str) -> None:
     from schema_wiki.join.wiki import find_migration
-    from schema_wiki.model import Migration, MigrationHeader
 
     migrations = [
         Migration(
@@ -50,12 +52,11 @@ def test_find_migration_matches_a_scan(names: list[str], key: str) -> None:
         )
         for n in names
     ]
-    wiki = _Wiki()
-    wiki.migrations = migrations  # type: ignore[attr-defined]
+    wiki = _wiki(migrations=tuple(migrations))
     stem = key.strip().rstrip("/").rsplit("/", 1)[-1].removesuffix(".sql")
     expected = next((m for m in migrations if stem in (m.id, m.version, m.path)), None)
     if expected is None:
         expected = next(
             (m for m in migrations if m.id.startswith(stem) or stem.startswith(m.id)), None
         )
-    assert find_migration(wiki, key) is expected  # type: ignore[arg-type]
+    assert find_migration(wiki, key) is expected

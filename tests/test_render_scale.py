@@ -58,7 +58,7 @@ def large_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
     wiki = synthetic_wiki(TABLES)
     patch = pytest.MonkeyPatch()
     # The synthetic schema replaces reading migrations and a throwaway PostgreSQL.
-    patch.setattr(schema_wiki.engines.mkdocs_plugin, "load_project", lambda config, cache: wiki)
+    patch.setattr(schema_wiki.pipeline, "load", lambda config, session: wiki)
     patch.setenv("NO_MKDOCS_2_WARNING", "1")
     try:
         config = load_config(str(project / "mkdocs.yml"), site_dir=str(project / "site"))

@@ -20,7 +20,7 @@ import pytest
 
 from helpers import BIN, FIXTURES
 from schema_wiki.config import WikiConfig
-from schema_wiki.pipeline import CatalogCache, load_project
+from schema_wiki.pipeline import Session, load
 
 PROJECT = FIXTURES / "adrs" / "project"
 ADR = "adrs/0001-keep-users-small.md"
@@ -41,21 +41,24 @@ def test_catalog_is_reused_until_a_migration_changes(project: Path) -> None:
     config = WikiConfig(
         root=project, migrations_dir=project / "migrations", adrs_dir=project / "adrs"
     )
-    cache = CatalogCache()
-    first = load_project(config, cache)
-    assert (cache.misses, cache.hits) == (1, 0)
+    cache = Session()
+    first = load(config, cache)
+    assert (cache.catalog_builds, cache.catalog_memory_hits) == (1, 0)
     assert first.adr("0001-keep-users-small") is not None
 
     adr = project / ADR
     adr.write_text(adr.read_text().replace("Keep the users table small", "Keep users lean"))
-    second = load_project(config, cache)
-    assert (cache.misses, cache.hits) == (1, 1)  # no PostgreSQL started for an ADR edit
+    second = load(config, cache)
+    assert (cache.catalog_builds, cache.catalog_memory_hits) == (
+        1,
+        1,
+    )  # no PostgreSQL started for an ADR edit
     assert second.adr("0001-keep-users-small").title == "Keep users lean"  # type: ignore[union-attr]
 
     migration = project / "migrations" / "20240110090000_create_users.sql"
     migration.write_text(migration.read_text() + "ALTER TABLE users ADD COLUMN phone text;\n")
-    third = load_project(config, cache)
-    assert (cache.misses, cache.hits) == (2, 1)
+    third = load(config, cache)
+    assert (cache.catalog_builds, cache.catalog_memory_hits) == (2, 1)
     assert third.table("public", "users").column("phone") is not None  # type: ignore[union-attr]
 
 

@@ -10,6 +10,7 @@ all of it into pages. Paths are POSIX strings relative to the project root
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -549,8 +550,10 @@ class DropDate:
     source: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Column:
+    """A column of the joined wiki: the catalog's facts plus its story."""
+
     name: str
     type: str
     nullable: bool
@@ -558,9 +561,10 @@ class Column:
     comment: str | None
     position: int
     introduced_by: str | None = None
-    history: list[Event] = field(default_factory=list)
+    history: tuple[Event, ...] = ()
     drop_after: DropDate | None = None
-    adrs: list[str] = field(default_factory=list)
+    #: ADR ids that discuss the column.
+    adrs: tuple[str, ...] = ()
     dropped: bool = False
     #: 'always' or 'by default' for identity columns.
     identity: str | None = None
@@ -572,85 +576,172 @@ class Column:
         return column_anchor(self.name)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Table:
+    """A table (or view...) of the joined wiki.
+
+    ``catalog`` is what the database says about it now (None for a dropped
+    table); the other fields are the join's: history, ADRs, dropped columns.
+    """
+
     schema: str
     name: str
     kind: str
     comment: str | None
-    columns: list[Column] = field(default_factory=list)
+    columns: tuple[Column, ...] = ()
     introduced_by: str | None = None
-    history: list[Event] = field(default_factory=list)
-    adrs: list[str] = field(default_factory=list)
+    history: tuple[Event, ...] = ()
+    #: ADR ids that discuss the table.
+    adrs: tuple[str, ...] = ()
     dropped: bool = False
     #: Columns that existed once and were dropped, kept as history.
-    dropped_columns: list[Column] = field(default_factory=list)
-    #: What the catalog says besides the columns (empty for dropped tables).
-    constraints: tuple[CatalogConstraint, ...] = ()
-    indexes: tuple[CatalogIndex, ...] = ()
-    triggers: tuple[CatalogTrigger, ...] = ()
-    #: The query of a view or materialized view.
-    definition: str | None = None
-    #: ``RANGE (created_at)`` for a partitioned table, and its partitions.
-    partition_key: str | None = None
-    partitions: tuple[CatalogPartition, ...] = ()
-    #: The planner's row estimate; None when unknown (never analysed, or a view).
-    row_estimate: int | None = None
-    #: Bytes on disk, indexes and TOAST included; None for views.
-    total_bytes: int | None = None
+    dropped_columns: tuple[Column, ...] = ()
+    catalog: CatalogTable | None = None
 
     @property
     def qualified(self) -> str:
         return f"{self.schema}.{self.name}"
 
+    @property
+    def constraints(self) -> tuple[CatalogConstraint, ...]:
+        return self.catalog.constraints if self.catalog else ()
+
+    @property
+    def indexes(self) -> tuple[CatalogIndex, ...]:
+        return self.catalog.indexes if self.catalog else ()
+
+    @property
+    def triggers(self) -> tuple[CatalogTrigger, ...]:
+        return self.catalog.triggers if self.catalog else ()
+
+    @property
+    def definition(self) -> str | None:
+        """The query of a view or materialized view."""
+        return self.catalog.definition if self.catalog else None
+
+    @property
+    def partition_key(self) -> str | None:
+        """``RANGE (created_at)`` for a partitioned table."""
+        return self.catalog.partition_key if self.catalog else None
+
+    @property
+    def partitions(self) -> tuple[CatalogPartition, ...]:
+        return self.catalog.partitions if self.catalog else ()
+
+    @property
+    def row_estimate(self) -> int | None:
+        """The planner's row estimate; None when unknown (never analysed, or a view)."""
+        return self.catalog.row_estimate if self.catalog else None
+
+    @property
+    def total_bytes(self) -> int | None:
+        """Bytes on disk, indexes and TOAST included; None for views."""
+        return self.catalog.total_bytes if self.catalog else None
+
+    @functools.cached_property
+    def _columns_by_name(self) -> dict[str, Column]:
+        return {c.name: c for c in self.columns}
+
     def column(self, name: str) -> Column | None:
-        for c in self.columns:
+        return self._columns_by_name.get(name)
+
+    def dropped_column(self, name: str) -> Column | None:
+        """The last column of that name that was dropped, if any."""
+        for c in reversed(self.dropped_columns):
             if c.name == name:
                 return c
         return None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Wiki:
-    """Everything the wiki knows, joined and cross-linked."""
+    """Everything the wiki knows, joined and cross-linked. Immutable: each stage
+    (join, drift, checks) returns a new one with `dataclasses.replace`.
 
-    tables: list[Table]
-    migrations: list[Migration]
-    adrs: list[Adr]
+    Lookups (by name, by id, findings by target) are built on first use and
+    belong to this object, so they can never outlive or disagree with it.
+    """
+
+    tables: tuple[Table, ...]
+    migrations: tuple[Migration, ...]
+    adrs: tuple[Adr, ...]
     today: dt.date
-    findings: list[Finding] = field(default_factory=list)
+    findings: tuple[Finding, ...] = ()
     #: Tables that were dropped; kept for their history.
-    dropped_tables: list[Table] = field(default_factory=list)
+    dropped_tables: tuple[Table, ...] = ()
     #: migration id -> ADR ids that name it, and the reverse.
-    migration_adrs: dict[str, list[str]] = field(default_factory=dict)
-    adr_migrations: dict[str, list[str]] = field(default_factory=dict)
+    migration_adrs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    adr_migrations: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: migration id -> (schema, table, column or None) it touched, by today's names.
-    touched: dict[str, list[tuple[str, str, str | None]]] = field(default_factory=dict)
+    touched: dict[str, tuple[tuple[str, str, str | None], ...]] = field(default_factory=dict)
     #: Differences from ``compare_with`` (schema drift), and what the other side was.
-    drift: list[Difference] = field(default_factory=list)
+    drift: tuple[Difference, ...] = ()
     drift_label: str | None = None
     #: The catalog the wiki was built from (indexes, constraints: read by checks).
     catalog: Catalog | None = None
     #: Findings that in-place ignores silenced, with the ignore that did it.
-    silenced: list[Silenced] = field(default_factory=list)
+    silenced: tuple[Silenced, ...] = ()
+
+    @functools.cached_property
+    def _tables(self) -> dict[tuple[str, str], Table]:
+        return {(t.schema, t.name): t for t in self.tables}
+
+    @functools.cached_property
+    def _migrations(self) -> dict[str, Migration]:
+        out: dict[str, Migration] = {}
+        for m in self.migrations:
+            out.setdefault(m.id, m)
+        return out
+
+    @functools.cached_property
+    def _adrs(self) -> dict[str, Adr]:
+        return {a.id: a for a in self.adrs}
+
+    @functools.cached_property
+    def tables_by_name(self) -> dict[str, tuple[Table, ...]]:
+        """Current tables by exact name (several schemas may share one)."""
+        out: dict[str, list[Table]] = {}
+        for t in self.tables:
+            out.setdefault(t.name, []).append(t)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @functools.cached_property
+    def tables_by_lower_name(self) -> dict[str, tuple[Table, ...]]:
+        """Current tables by lower-case name, for names written in prose."""
+        out: dict[str, list[Table]] = {}
+        for t in self.tables:
+            out.setdefault(t.name.lower(), []).append(t)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @functools.cached_property
+    def migrations_by_key(self) -> dict[str, Migration]:
+        """The first migration with each id, version and path, in order."""
+        out: dict[str, Migration] = {}
+        for m in self.migrations:
+            for name in (m.id, m.version, m.path):
+                out.setdefault(name, m)
+        return out
+
+    @functools.cached_property
+    def findings_by_prefix(self) -> dict[str, tuple[Finding, ...]]:
+        """Findings by every dotted prefix of their target (``s``, ``s.t``, ``s.t.c``)."""
+        out: dict[str, list[Finding]] = {}
+        for f in self.findings:
+            end = f.target.find(".")
+            while end != -1:
+                out.setdefault(f.target[:end], []).append(f)
+                end = f.target.find(".", end + 1)
+            out.setdefault(f.target, []).append(f)
+        return {k: tuple(v) for k, v in out.items()}
 
     def table(self, schema: str, name: str) -> Table | None:
-        for t in self.tables:
-            if t.schema == schema and t.name == name:
-                return t
-        return None
+        return self._tables.get((schema, name))
 
     def migration(self, migration_id: str) -> Migration | None:
-        for m in self.migrations:
-            if m.id == migration_id:
-                return m
-        return None
+        return self._migrations.get(migration_id)
 
     def adr(self, adr_id: str) -> Adr | None:
-        for a in self.adrs:
-            if a.id == adr_id:
-                return a
-        return None
+        return self._adrs.get(adr_id)
 
 
 # --- helpers ------------------------------------------------------------------------

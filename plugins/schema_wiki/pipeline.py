@@ -1,38 +1,54 @@
-"""Load a whole project: read the sources, get the catalog, join, check.
+"""The one build pipeline: sources -> replay -> join -> checks -> pages.
 
-This is the one function both the MkDocs plugin and the command line call.
+Every entry point (the MkDocs plugin, ``schema-wiki check``, ``export``,
+``generate``, ``review``) is a thin adapter over two functions:
 
-Two things are expensive and rarely change, so they are cached, in memory
-for ``mkdocs serve`` and on disk in ``.cache/schema-wiki/`` between builds
-(`WikiConfig.cache_dir`):
+* `load` reads the sources (`schema_wiki.sources`), gets the catalog (a
+  throwaway PostgreSQL replays the migrations, `schema_wiki.replay`, or a live
+  database is read), joins them (`schema_wiki.join`) and runs the checks
+  (`schema_wiki.checks`): it gives the immutable, checked `Wiki`;
+* `build` adds the pages (`schema_wiki.render`), reusing the last build's
+  where it can prove them the same (`schema_wiki.cache`).
+
+Everything a process keeps between builds lives in one `Session`: the
+statement, catalog, join and rule caches, the page files and the last
+serve build's pages. Its lifetime is explicit: a one-off build or command
+uses a fresh session and drops it; ``mkdocs serve`` keeps one for the life of
+the server (``Session(serve=True)``), and each rebuild's own results are
+returned in a `Build`, never stored on the session.
+
+Two things are expensive and rarely change, so they are also cached on disk
+in ``.cache/schema-wiki/`` between builds (`WikiConfig.cache_dir`):
 
 * the applied schema: the catalog a throwaway PostgreSQL produced from the
   migrations, keyed by the content of every migration file, the setup SQL,
-  the schema filters, the PostgreSQL binaries and the code that reads it;
+  the schema filters, the PostgreSQL binaries and the code (`code_fingerprint`);
 * the parsed statements of each migration file, keyed by its path and text
   (parsing with sqlglot is most of the cost of loading migrations).
-
-Cache files are pickles, written to a temporary file and renamed into
-place, so an interrupted build never leaves a broken one; an unreadable or
-stale file is ignored and rewritten. The cache directory is trusted like
-the project's own files (mkdocs.yml can run code through hooks already).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import gc
 import hashlib
 import logging
 import os
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cache import memo
 from .cache.disk import DiskCache, code_fingerprint
+from .cache.incremental import Rendered, merged, pages_to_render
+from .cache.pagefiles import PageFiles, PageTexts
 from .checks import Context, RuleCache, run_checks
 from .config import WikiConfig
-from .errors import ConfigError
+from .errors import ConfigError, SchemaWikiError
 from .join.wiki import JoinCache, build_wiki
 from .model import Catalog, Finding, Migration, Wiki
+from .render import ADR_FREE_PAGES, RenderOptions, render_pages
 from .sources.adrs import load_adrs
 from .sources.migrations import load_migrations
 from .sources.statements import StatementCache, caching
@@ -45,22 +61,26 @@ _STATEMENTS_FILE = "statements.pickle"
 
 
 @dataclass
-class CatalogCache:
-    """What one process keeps between builds: the last catalog and the parsed statements.
+class Session:
+    """Every cache one process keeps between builds.
 
-    ``mkdocs serve`` keeps the plugin between rebuilds; with this, saving an
-    ADR re-renders pages without starting PostgreSQL, re-applying or
+    A one-off build or command makes one and drops it at the end. ``mkdocs
+    serve`` keeps one (``serve=True``) for the life of the server: saving an
+    ADR then re-renders pages without starting PostgreSQL, re-applying or
     re-parsing anything. The counters let tests and the benchmark see reuse.
     """
 
-    key: str | None = None
+    #: Whether builds of this session are serve rebuilds (the join, rule and page
+    #: caches are only worth their memory when another build follows).
+    serve: bool = False
+    catalog_key: str | None = None
     catalog: Catalog | None = None
     #: How many times the catalog was (re)built by applying the migrations.
-    misses: int = 0
+    catalog_builds: int = 0
     #: How many times the catalog came from memory.
-    hits: int = field(default=0)
+    catalog_memory_hits: int = 0
     #: How many times the catalog came from the cache directory.
-    disk_hits: int = 0
+    catalog_disk_hits: int = 0
     statements: StatementCache = field(default_factory=StatementCache)
     #: Whether `statements` was filled from the cache directory already.
     statements_loaded: bool = False
@@ -69,10 +89,18 @@ class CatalogCache:
     migrations_signature: tuple[object, ...] | None = None
     migrations_result: tuple[list[Migration], list[Finding]] | None = None
     #: The history of the last join and the findings of migration-only rules, reused
-    #: while the migrations and the catalog are the same objects (serve sets them; a
-    #: one-off build has nothing to reuse them for).
+    #: while the migrations and the catalog are the same objects (serve only).
     join: JoinCache | None = None
     rules: RuleCache | None = None
+    #: The generated pages as files in the cache directory (`PageFiles`).
+    page_files: PageFiles | None = None
+    #: The last serve build's model and pages, for the next rebuild (`incremental`).
+    rendered: Rendered | None = None
+
+    def __post_init__(self) -> None:
+        if self.serve:
+            self.join = self.join or JoinCache()
+            self.rules = self.rules or RuleCache()
 
 
 def server_identity(config: WikiConfig) -> str:
@@ -124,7 +152,7 @@ def read_setup_sql(config: WikiConfig) -> str | None:
 
 
 def get_catalog(
-    config: WikiConfig, migrations: list[Migration], cache: CatalogCache | None = None
+    config: WikiConfig, migrations: list[Migration], session: Session | None = None
 ) -> Catalog:
     """The live catalog: of the configured database, or of a throwaway one with the migrations."""
     from .sources.catalog import read_catalog
@@ -140,9 +168,9 @@ def get_catalog(
         return read_catalog(config.database, **options)  # type: ignore[arg-type]
 
     key = migrations_key(config, migrations)
-    if cache is not None and cache.key == key and cache.catalog is not None:
-        cache.hits += 1
-        return cache.catalog
+    if session is not None and session.catalog_key == key and session.catalog is not None:
+        session.catalog_memory_hits += 1
+        return session.catalog
 
     disk = DiskCache(config.cache_dir) if config.cache_dir is not None else None
     name = f"catalog-{key[:40]}.pickle"
@@ -154,9 +182,9 @@ def get_catalog(
             and stored[0] == key
             and isinstance(stored[1], Catalog)
         ):
-            if cache is not None:
-                cache.key, cache.catalog = key, stored[1]
-                cache.disk_hits += 1
+            if session is not None:
+                session.catalog_key, session.catalog = key, stored[1]
+                session.catalog_disk_hits += 1
             with contextlib.suppress(OSError):
                 os.utime(disk.directory / name)  # the newest is pruned last
             return stored[1]
@@ -167,9 +195,9 @@ def get_catalog(
     with ThrowawayPostgres(config.postgres_bin) as pg:
         apply_migrations(pg.conninfo, migrations, read_setup_sql(config))
         catalog = read_catalog(pg.conninfo, **options)  # type: ignore[arg-type]
-    if cache is not None:
-        cache.key, cache.catalog = key, catalog
-        cache.misses += 1
+    if session is not None:
+        session.catalog_key, session.catalog = key, catalog
+        session.catalog_builds += 1
     if disk is not None:
         disk.write(name, (key, catalog))
         disk.prune("catalog-", KEEP_CATALOGS)
@@ -177,23 +205,23 @@ def get_catalog(
 
 
 def read_migrations(
-    config: WikiConfig, cache: CatalogCache | None = None
+    config: WikiConfig, session: Session | None = None
 ) -> tuple[list[Migration], list[Finding]]:
     """`load_migrations`, parsing only files whose statements are not cached.
 
-    The statement cache lives in ``cache`` between serve rebuilds and in the
+    The statement cache lives in the session between serve rebuilds and in the
     cache directory between builds; entries of files that are gone are dropped.
     """
-    cache = cache if cache is not None else CatalogCache()
+    session = session if session is not None else Session()
     signature = _directory_signature(config.migrations_dir, config.migrations_format)
-    if signature is not None and signature == cache.migrations_signature:
-        assert cache.migrations_result is not None
-        return cache.migrations_result
-    statements = cache.statements
+    if signature is not None and signature == session.migrations_signature:
+        assert session.migrations_result is not None
+        return session.migrations_result
+    statements = session.statements
     disk = DiskCache(config.cache_dir) if config.cache_dir is not None else None
     fingerprint = code_fingerprint()
-    if disk is not None and not cache.statements_loaded:
-        cache.statements_loaded = True
+    if disk is not None and not session.statements_loaded:
+        session.statements_loaded = True
         stored = disk.read(_STATEMENTS_FILE)
         if isinstance(stored, dict) and stored.get("fingerprint") == fingerprint:
             entries = stored.get("entries")
@@ -207,7 +235,7 @@ def read_migrations(
         statements.entries = statements.pruned()
     if disk is not None and (statements.misses or stale):
         disk.write(_STATEMENTS_FILE, {"fingerprint": fingerprint, "entries": statements.entries})
-    cache.migrations_signature, cache.migrations_result = signature, result
+    session.migrations_signature, session.migrations_result = signature, result
     return result
 
 
@@ -225,7 +253,7 @@ def _directory_signature(directory: Path, fmt: str) -> tuple[object, ...] | None
     return (str(directory), fmt, *entries)
 
 
-def load_project(config: WikiConfig, cache: CatalogCache | None = None) -> Wiki:
+def load(config: WikiConfig, session: Session | None = None) -> Wiki:
     """Read everything and return the checked wiki. Raises `SchemaWikiError` subclasses."""
     if not config.migrations_dir.is_dir():
         problem = "is a file" if config.migrations_dir.exists() else "does not exist"
@@ -239,25 +267,24 @@ def load_project(config: WikiConfig, cache: CatalogCache | None = None) -> Wiki:
             f"adrs: {_shown(config, config.adrs_dir)} is a file, not a directory;"
             " set `adrs:` in mkdocs.yml to the directory of your ADRs"
         )
-    cache = cache if cache is not None else CatalogCache()
-    migrations, migration_findings = read_migrations(config, cache)
+    session = session if session is not None else Session()
+    migrations, migration_findings = read_migrations(config, session)
     adrs, adr_findings = load_adrs(config.root, config.adrs_dir)
-    catalog = get_catalog(config, migrations, cache)
-    wiki = build_wiki(migrations, adrs, catalog, config.today, cache.join)
+    catalog = get_catalog(config, migrations, session)
+    wiki = build_wiki(migrations, adrs, catalog, config.today, session.join)
     if config.compare_with:
-        _compare(config, catalog, wiki)
-    source_findings: list[Finding] = [*migration_findings, *adr_findings, *wiki.findings]
-    wiki.findings = run_checks(
+        wiki = _compare(config, catalog, wiki)
+    checked = run_checks(
         wiki,
         config.checks,
         context=Context.from_config(config),
-        extra=source_findings,
-        cache=cache.rules,
+        extra=[*migration_findings, *adr_findings, *wiki.findings],
+        cache=session.rules,
     )
-    return wiki
+    return checked.applied_to(wiki)
 
 
-def _compare(config: WikiConfig, catalog: Catalog, wiki: Wiki) -> None:
+def _compare(config: WikiConfig, catalog: Catalog, wiki: Wiki) -> Wiki:
     """Schema drift: this wiki's catalog against ``compare_with``."""
     from .join import drift
 
@@ -271,9 +298,13 @@ def _compare(config: WikiConfig, catalog: Catalog, wiki: Wiki) -> None:
         statement_timeout_ms=config.statement_timeout_ms,
         lock_timeout_ms=config.lock_timeout_ms,
     )
-    wiki.drift = drift.compare(catalog, theirs)
-    wiki.drift_label = label
-    wiki.findings.extend(drift.findings(wiki.drift, label, "compare_with"))
+    differences = tuple(drift.compare(catalog, theirs))
+    return dataclasses.replace(
+        wiki,
+        drift=differences,
+        drift_label=label,
+        findings=(*wiki.findings, *drift.findings(list(differences), label, "compare_with")),
+    )
 
 
 def _shown(config: WikiConfig, path: Path) -> str:
@@ -281,3 +312,181 @@ def _shown(config: WikiConfig, path: Path) -> str:
         return path.relative_to(config.root).as_posix()
     except ValueError:
         return str(path)
+
+
+# --- pages ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Build:
+    """One build's result: what the entry point hands its engine.
+
+    ``pages`` maps every generated page (its path under ``docs/``) to the file
+    holding its Markdown in the cache directory, or to None when the page
+    exists only in ``texts`` (no writable cache directory).
+    """
+
+    findings: tuple[Finding, ...]
+    pages: dict[str, str | None]
+    texts: dict[str, str]
+    #: The checked model; None when the build memo answered without loading anything.
+    wiki: Wiki | None
+    #: How the pages came about: ``memo`` (the last build's, nothing changed),
+    #: ``adrs`` (only ADRs changed: the pages they reach were rendered), ``full``.
+    how: str
+    #: Pages rendered by this build.
+    rendered: int
+
+    def text(self, src_uri: str) -> str:
+        """A page's Markdown, from memory or from its file."""
+        backing = self.pages[src_uri]
+        if backing is None:
+            return self.texts[src_uri]
+        return Path(backing).read_text(encoding="utf-8")
+
+
+def templates_signature(directory: Path | None) -> tuple[tuple[str, int, int], ...]:
+    """Names, sizes and times of the user's templates: a change means rendering everything."""
+    if directory is None or not directory.is_dir():
+        return ()
+    out = []
+    for path in sorted(directory.rglob("*")):
+        with contextlib.suppress(OSError):
+            stat = path.stat()
+            out.append((path.as_posix(), stat.st_size, stat.st_mtime_ns))
+    return tuple(out)
+
+
+@contextlib.contextmanager
+def _gc_paused(paused: bool) -> Iterator[None]:
+    # Serve holds the last build's model and pages: every garbage collection during
+    # a rebuild scans them, several times over while the rebuild allocates (the
+    # rebuild after an ADR edit spent a third of its time there at 1,000 tables).
+    # What a rebuild leaves is collected after it, as usual.
+    enabled = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused and enabled:
+            gc.enable()
+
+
+def build(config: WikiConfig, options: RenderOptions, session: Session | None = None) -> Build:
+    """Load the project and render its pages, reusing what is provably unchanged.
+
+    A one-off build (``session.serve`` False) whose inputs are exactly the last
+    build's reuses its pages and findings (`memo`); one in which only ADRs
+    changed renders only the pages the change can reach (`incremental`), and
+    so does every serve rebuild. Raises `SchemaWikiError` subclasses.
+    """
+    session = session if session is not None else Session()
+    keys = None
+    if not session.serve and config.cache_dir is not None:
+        keys = memo.build_keys(config, [options])
+    if keys is not None:
+        reused = _reuse(config, session, keys.inputs)
+        if reused is not None:
+            return reused
+    with _gc_paused(session.serve):
+        return _load_and_render(config, options, session, keys)
+
+
+def _reuse(config: WikiConfig, session: Session, key: str) -> Build | None:
+    """The last build's page files and findings, if it had the same inputs."""
+    assert config.cache_dir is not None
+    record = memo.read_memo(config.cache_dir, key)
+    if record is None:
+        return None
+    verified = _page_files(config, session).verify(record.pages)
+    if verified is None:
+        return None
+    return Build(tuple(record.findings), dict(verified), {}, None, "memo", 0)
+
+
+def _previous(
+    config: WikiConfig, session: Session, keys: memo.Keys | None, wiki: Wiki
+) -> Rendered | None:
+    """The pages to start from: serve's last build, or, for a one-off build in which
+    only ADRs changed since the last, that build's record (its page files intact)."""
+    if session.serve:
+        return session.rendered
+    if keys is None or config.cache_dir is None:
+        return None
+    record = memo.read_previous(config.cache_dir, keys.sources)
+    if record is None:
+        return None
+    verified = _page_files(config, session).verify(record.pages)
+    if verified is None:
+        return None
+    # The same sources key: the same migrations and catalog as this build's.
+    old = dataclasses.replace(record.wiki, migrations=wiki.migrations, catalog=wiki.catalog)
+    return Rendered(old, record.inputs, PageTexts(verified))
+
+
+def _load_and_render(
+    config: WikiConfig, options: RenderOptions, session: Session, keys: memo.Keys | None
+) -> Build:
+    wiki = load(config, session)
+    inputs = (options, templates_signature(config.templates_dir))
+    previous = _previous(config, session, keys, wiki)
+    only = None
+    if previous is not None:
+        # A user's template may show anything: only the bundled ones are known ADR-free.
+        adr_free = ADR_FREE_PAGES if config.templates_dir is None else ()
+        only = pages_to_render(previous, wiki, inputs, adr_free)
+    try:
+        pages = render_pages(wiki, options, only=only)
+    except SchemaWikiError:
+        raise
+    except Exception as exc:  # a user template can fail in any way
+        if config.templates_dir is None:
+            raise
+        raise ConfigError(f"rendering with templates_dir failed: {exc}") from None
+    rendered = len(pages)
+    kept: set[str] = set()
+    how = "full"
+    if only is not None and previous is not None:
+        how = "adrs"
+        fresh = set(pages)
+        pages = merged(previous, wiki, pages)
+        kept = {page for page in pages if page not in fresh}
+    session.rendered = Rendered(wiki, inputs, pages) if session.serve else None
+    backed = _write_pages(config, session, pages, kept)
+    if keys is not None and session.page_files is not None and backed.keys() == pages.keys():
+        assert config.cache_dir is not None
+        digests = session.page_files.digests()
+        memo.write_previous(config.cache_dir, keys.sources, wiki, inputs, digests)
+        memo.write_memo(config.cache_dir, keys.inputs, digests, wiki.findings)
+    sources: dict[str, str | None] = {uri: backed.get(uri) for uri in pages}
+    texts = {uri: text for uri, text in pages.items() if sources[uri] is None}
+    return Build(wiki.findings, sources, texts, wiki, how, rendered)
+
+
+def _write_pages(
+    config: WikiConfig, session: Session, pages: dict[str, str], kept: Container[str] = ()
+) -> dict[str, str]:
+    """The pages as files in the cache directory (see `pagefiles`), by src_uri.
+
+    Empty, so the pages stay in memory, when there is no cache directory or
+    it cannot be written.
+    """
+    if config.cache_dir is None:
+        return {}
+    page_files = _page_files(config, session)
+    try:
+        return page_files.sync(pages, kept)
+    except OSError as exc:
+        log.debug(
+            "cannot write pages to %s (%s); keeping them in memory", page_files.directory, exc
+        )
+        return {}
+
+
+def _page_files(config: WikiConfig, session: Session) -> PageFiles:
+    assert config.cache_dir is not None
+    directory = config.cache_dir / "pages"
+    if session.page_files is None or session.page_files.directory != directory:
+        session.page_files = PageFiles(directory)
+    return session.page_files

@@ -24,7 +24,7 @@ result with a full render after random ADR edits.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..model import Adr, Finding, Table, Wiki
@@ -184,7 +184,7 @@ def _finding_pages(
     return out or None
 
 
-def _counted(findings: list[Finding]) -> dict[Finding, int]:
+def _counted(findings: Sequence[Finding]) -> dict[Finding, int]:
     out: dict[Finding, int] = {}
     for f in findings:
         out[f] = out.get(f, 0) + 1

@@ -7,7 +7,7 @@ only to produce the very same Markdown. The pages are already files in
 ``.cache/schema-wiki/pages/`` (`pagefiles`); this module records, next to
 them, what produced them:
 
-* the **key**: a digest of every input of `project.load_project` and of
+* the **key**: a digest of every input of `project.load` and of
   rendering: the content of every file under the migrations and ADR
   directories, the setup SQL and a ``compare_with`` snapshot, the resolved
   settings (``today`` included), the rendering options, the user's
@@ -189,5 +189,5 @@ def write_previous(
     cache_dir: Path, sources: str, wiki: Wiki, inputs: object, pages: Mapping[str, bytes]
 ) -> None:
     """Record this build's model (without its migrations and catalog) for the next build."""
-    slim = dataclasses.replace(wiki, migrations=[], catalog=None)
+    slim = dataclasses.replace(wiki, migrations=(), catalog=None)
     DiskCache(cache_dir).write(PREVIOUS_FILE, Previous(sources, slim, inputs, dict(pages)))

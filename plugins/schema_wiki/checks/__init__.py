@@ -11,7 +11,7 @@ documented on the rules page and configured the same way.
 `run_checks` runs every rule, then, in this order:
 
 1. applies the in-place ignores (`ignores`): a silenced finding moves to
-   ``wiki.silenced``; an ignore that silenced nothing becomes an
+   `Checked.silenced`; an ignore that silenced nothing becomes an
    ``unused-ignore`` finding;
 2. applies the team's ``checks:`` settings: a level per rule, and exclusion
    patterns matched against a finding's target and the path of its file.
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 from ..config import DEFAULT_REQUIRED_HEADER_FIELDS, CoverageMin, RuleConfig
 from ..errors import ConfigError
-from ..model import Finding, Level, Migration, Wiki
+from ..model import Finding, Level, Migration, Silenced, Wiki
 from . import (
     dangling_reference,
     expired_column,
@@ -186,7 +186,9 @@ class RuleCache:
     migrations and context they came from: a ``mkdocs serve`` rebuild after an ADR
     edit does not replay every statement for ``unsafe-migration`` again."""
 
-    entries: dict[str, tuple[list[Migration], Context, list[Finding]]] = field(default_factory=dict)
+    entries: dict[str, tuple[tuple[Migration, ...], Context, list[Finding]]] = field(
+        default_factory=dict
+    )
     hits: int = 0
 
     def findings(self, r: Rule, wiki: Wiki, context: Context) -> list[Finding]:
@@ -202,8 +204,21 @@ class RuleCache:
                 self.hits += 1
                 return found
         found = list(r.check(wiki, context))
-        self.entries[r.name] = (list(wiki.migrations), context, found)
+        self.entries[r.name] = (wiki.migrations, context, found)
         return found
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What `run_checks` found: the findings that remain, most serious first, and the
+    ones in-place ignores silenced (the health page shows them with their reasons)."""
+
+    findings: tuple[Finding, ...]
+    silenced: tuple[Silenced, ...] = ()
+
+    def applied_to(self, wiki: Wiki) -> Wiki:
+        """``wiki`` with these findings and silenced findings."""
+        return replace(wiki, findings=self.findings, silenced=self.silenced)
 
 
 def run_checks(
@@ -213,11 +228,10 @@ def run_checks(
     context: Context | None = None,
     extra: Iterable[Finding] = (),
     cache: RuleCache | None = None,
-) -> list[Finding]:
+) -> Checked:
     """Every finding that remains, with configured levels applied, most serious first.
 
-    ``extra`` holds the findings the sources reported. Findings that in-place
-    ignores silenced are recorded on ``wiki.silenced``. Raises `ConfigError`
+    ``extra`` holds the findings the sources reported. Raises `ConfigError`
     when ``settings`` name a rule that does not exist.
     """
     from .ignores import apply_ignores
@@ -228,7 +242,7 @@ def run_checks(
     found: list[Finding] = list(extra)
     for r in RULES:
         found.extend(cache.findings(r, wiki, context) if cache else r.check(wiki, context))
-    kept, wiki.silenced, unused = apply_ignores(wiki, found, context)
+    kept, silenced, unused = apply_ignores(wiki, found, context)
     out: list[Finding] = []
     for finding in [*kept, *unused]:
         setting = settings.get(finding.rule)
@@ -243,7 +257,7 @@ def run_checks(
         out.append(finding)
     out = list(dict.fromkeys(out))
     out.sort(key=_order)
-    return out
+    return Checked(tuple(out), tuple(silenced))
 
 
 def excluded(target: str, patterns: Iterable[str], path: str | None = None) -> bool:

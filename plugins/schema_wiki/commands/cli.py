@@ -65,7 +65,7 @@ def _load(config_file: str):  # type: ignore[no-untyped-def]
     from mkdocs.exceptions import Abort, ConfigurationError
 
     from ..engines.mkdocs_plugin import SchemaWikiPlugin, wiki_config
-    from ..pipeline import load_project
+    from ..pipeline import load
 
     if not Path(config_file).is_file():
         raise SchemaWikiError(f"{config_file}: no such file; pass the path with -f")
@@ -79,7 +79,7 @@ def _load(config_file: str):  # type: ignore[no-untyped-def]
         raise SchemaWikiError(
             f"{config_file}: the schema-wiki plugin is not enabled under plugins:"
         )
-    return load_project(wiki_config(plugin.config, config_file))
+    return load(wiki_config(plugin.config, config_file))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

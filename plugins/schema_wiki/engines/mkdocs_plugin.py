@@ -1,17 +1,13 @@
 """The MkDocs glue: config validation, generated pages, logging, serve watching.
 
-Everything of substance happens in `project.load_project` and
+Everything of substance happens in `project.load` and
 `render.render_pages`; this module only adapts them to MkDocs events.
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import datetime as dt
-import gc
 import os
-from collections.abc import Container, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,10 +21,6 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from ..cache import memo
-from ..cache.incremental import Rendered, merged, pages_to_render
-from ..cache.pagefiles import PageFiles, PageTexts
-from ..checks import RuleCache
 from ..config import (
     WikiConfig,
     parse_checks,
@@ -37,10 +29,9 @@ from ..config import (
     resolve_today,
 )
 from ..errors import SchemaWikiError
-from ..join.wiki import JoinCache
-from ..model import Finding, Level, Wiki
-from ..pipeline import CatalogCache, load_project
-from ..render import ADR_FREE_PAGES, RenderOptions, render_pages
+from ..model import Finding, Level
+from ..pipeline import Session, build
+from ..render import RenderOptions
 from ..render import paths as page_paths
 
 log = get_plugin_logger(__name__)
@@ -174,29 +165,6 @@ def _enable_mermaid(config: MkDocsConfig) -> None:
         config.extra_javascript.append(script)
 
 
-def _templates_signature(directory: Path | None) -> tuple[tuple[str, int, int], ...]:
-    """Names, sizes and times of the user's templates: a change means rendering everything."""
-    if directory is None or not directory.is_dir():
-        return ()
-    out = []
-    for path in sorted(directory.rglob("*")):
-        with contextlib.suppress(OSError):
-            stat = path.stat()
-            out.append((path.as_posix(), stat.st_size, stat.st_mtime_ns))
-    return tuple(out)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _relative(path: Path, root: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
@@ -211,23 +179,17 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
 
     def __init__(self) -> None:
         self.command: str = "build"
-        self.cache = CatalogCache()
-        self.page_files: PageFiles | None = None
-        #: The last serve build's pages and what they came from (`incremental`).
-        self.rendered: Rendered | None = None
-        self.wiki: Wiki | None = None
+        #: The caches: a fresh session per build, one for the life of `mkdocs serve`.
+        self.session = Session()
         self.core: WikiConfig | None = None
-        #: The pages of the last build that worked; serve shows them while a source is broken.
-        self.last_pages: dict[str, str] = {}
-        #: The findings of this build (from the model, or from the last build's record).
-        self.findings: list[Finding] = []
-        #: Why serve could not load the project, for `_serve_broken`.
-        self.broken: str | None = None
+        #: The pages this build generated (src_uri); the rest of the build asks.
+        self.generated: frozenset[str] = frozenset()
+        #: The findings of this build, for `on_post_build`.
+        self.findings: tuple[Finding, ...] = ()
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"], dirty: bool) -> None:
         self.command = command
-        if command == "serve":
-            self.cache.join, self.cache.rules = JoinCache(), RuleCache()
+        self.session = Session(serve=command == "serve")
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         try:
@@ -247,9 +209,11 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.core is not None
-        # Each build, serve rebuilds included, starts from fresh state but the catalog cache.
-        self.wiki = None
-        self.findings = []
+        # Each build, serve rebuilds included, starts from fresh results; only the
+        # session's caches carry over, and only while serving.
+        self.generated, self.findings = frozenset(), ()
+        if self.command != "serve":
+            self.session = Session()
         options = RenderOptions(
             templates_dir=self.core.templates_dir,
             linenums="pymdownx.highlight" in config.markdown_extensions,
@@ -257,27 +221,38 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             erd_depth=self.core.erd_depth,
             warn_days=self.core.warn_days,
         )
-        # A build whose inputs are the last build's reuses its pages (`memo`); one in
-        # which only ADRs changed, and every serve rebuild, renders only the pages the
-        # change can reach (`incremental`).
-        keys = None
-        if self.command != "serve" and self.core.cache_dir is not None:
-            keys = memo.build_keys(self.core, [options])
-        reused = self._reuse(keys.inputs) if keys is not None else None
-        pages: dict[str, str] = {}  # texts of pages without a file (no writable cache)
-        if reused is not None:
-            sources, self.findings = reused
+        builds_before = self.session.catalog_builds
+        try:
+            result = build(self.core, options, self.session)
+        except SchemaWikiError as exc:
+            if self.command == "serve":
+                # The server keeps going: the last good pages, each saying what broke.
+                log.error("%s", exc)
+                return self._serve_broken(files, config, str(exc))
+            raise PluginError(f"schema-wiki: {exc}") from None
+        if result.how == "memo":
             log.info("no source changed since the last build: its pages are reused")
-        else:
-            generated = self._generate(options, keys)
-            if generated is None:
-                return self._serve_broken(files, config, self.broken or "")
-            sources, pages = generated
-            written = self.page_files.digests() if self.page_files is not None else {}
-            if keys is not None and sources and written.keys() == sources.keys():
-                assert self.core.cache_dir is not None
-                memo.write_memo(self.core.cache_dir, keys.inputs, written, self.findings)
-        for src_uri, backing in sources.items():
+        elif result.how == "adrs" and self.command != "serve":
+            log.info(
+                "only ADRs changed since the last build: %d of its %d pages rendered",
+                result.rendered,
+                len(result.pages),
+            )
+        if self.command == "serve" and self.core.embedded:
+            log.info(
+                "%s",
+                "catalog reused, no migration changed"
+                if self.session.catalog_builds == builds_before
+                else "catalog read from a throwaway PostgreSQL",
+            )
+        if self.command != "serve":
+            # MkDocs holds every page's Markdown and HTML until the end; the model and
+            # the caches on top of that would take hundreds of MB with thousands of
+            # tables. The pages are files; the findings are all later events need.
+            self.session = Session()
+        self.findings = result.findings
+        self.generated = frozenset(result.pages)
+        for src_uri, backing in result.pages.items():
             if files.get_file_from_path(src_uri) is not None:
                 log.info("docs/%s exists; it is used instead of the generated page", src_uri)
                 continue
@@ -285,10 +260,18 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
                 InclusionLevel.UNDEFINED if src_uri in NAV_PAGES else InclusionLevel.NOT_IN_NAV
             )
             if backing is None:
-                page = File.generated(config, src_uri, content=pages[src_uri], inclusion=inclusion)
+                page = File.generated(
+                    config, src_uri, content=result.texts[src_uri], inclusion=inclusion
+                )
             else:
                 page = File.generated(config, src_uri, abs_src_path=backing, inclusion=inclusion)
             files.append(page)
+        self._add_assets(files, config)
+        self._log_findings(self.findings)
+        return files
+
+    def _add_assets(self, files: Files, config: MkDocsConfig) -> None:
+        assert self.core is not None
         if files.get_file_from_path(CSS_PATH) is None:
             files.append(
                 File.generated(config, CSS_PATH, content=_CSS_SOURCE.read_text(encoding="utf-8"))
@@ -298,120 +281,6 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
                 if files.get_file_from_path(uri) is None:
                     source = _STATIC / uri.rsplit("/", 1)[-1]
                     files.append(File.generated(config, uri, abs_src_path=str(source)))
-        self._log_findings(self.findings)
-        return files
-
-    def _reuse(self, key: str) -> tuple[dict[str, str | None], list[Finding]] | None:
-        """The last build's page files and findings, if it had the same inputs."""
-        assert self.core is not None and self.core.cache_dir is not None
-        record = memo.read_memo(self.core.cache_dir, key)
-        if record is None:
-            return None
-        page_files = self._page_files()
-        verified = page_files.verify(record.pages)
-        if verified is None:
-            return None
-        self.last_pages = dict.fromkeys(verified, "")
-        return dict(verified), record.findings
-
-    def _previous(self, keys: memo.Keys | None, wiki: Wiki) -> Rendered | None:
-        """The last build, when only ADRs changed since and its page files are intact."""
-        if keys is None or self.core is None or self.core.cache_dir is None:
-            return None
-        record = memo.read_previous(self.core.cache_dir, keys.sources)
-        if record is None:
-            return None
-        verified = self._page_files().verify(record.pages)
-        if verified is None:
-            return None
-        # The same sources key: the same migrations and catalog as this build's.
-        old = dataclasses.replace(record.wiki, migrations=wiki.migrations, catalog=wiki.catalog)
-        return Rendered(old, record.inputs, PageTexts(verified))
-
-    def _generate(
-        self, options: RenderOptions, keys: memo.Keys | None = None
-    ) -> tuple[dict[str, str | None], dict[str, str]] | None:
-        """Load the project and render its pages: ``({src_uri: page file or None}, pages)``.
-
-        None when serve cannot load a source (``self.broken`` says why).
-        """
-        # Serve holds the last build's model and pages: every garbage collection during
-        # a rebuild scans them, several times over while the rebuild allocates (the
-        # rebuild after an ADR edit spent a third of its time there at 1,000 tables).
-        # What a rebuild leaves is collected after it, as usual.
-        with _gc_paused() if self.command == "serve" else contextlib.nullcontext():
-            return self._load_and_render(options, keys)
-
-    def _load_and_render(
-        self, options: RenderOptions, keys: memo.Keys | None
-    ) -> tuple[dict[str, str | None], dict[str, str]] | None:
-        assert self.core is not None
-        misses = self.cache.misses
-        try:
-            wiki = load_project(self.core, self.cache)
-        except SchemaWikiError as exc:
-            if self.command == "serve":
-                # The server keeps going: the last good pages, each saying what broke.
-                log.error("%s", exc)
-                self.broken = str(exc)
-                return None
-            raise PluginError(f"schema-wiki: {exc}") from None
-        if self.command == "serve" and self.core.embedded:
-            reused = self.cache.misses == misses
-            log.info(
-                "%s",
-                "catalog reused, no migration changed"
-                if reused
-                else "catalog read from a throwaway PostgreSQL",
-            )
-        self.wiki = wiki
-        self.findings = wiki.findings
-        # After an ADR edit, only the pages it changed are rendered.
-        inputs = (options, _templates_signature(self.core.templates_dir))
-        previous = self.rendered if self.command == "serve" else self._previous(keys, wiki)
-        only = None
-        kept: set[str] = set()
-        if previous is not None:
-            # A user's template may show anything: only the bundled ones are known ADR-free.
-            adr_free = ADR_FREE_PAGES if self.core.templates_dir is None else ()
-            only = pages_to_render(previous, wiki, inputs, adr_free)
-        try:
-            pages = render_pages(wiki, options, only=only)
-        except Exception as exc:  # a user template can fail in any way
-            if self.core.templates_dir is None:
-                raise
-            raise PluginError(f"schema-wiki: rendering with templates_dir failed: {exc}") from None
-        if only is not None and previous is not None:
-            if self.command != "serve":
-                log.info(
-                    "only ADRs changed since the last build: %d of its %d pages rendered",
-                    len(pages),
-                    len(previous.pages),
-                )
-            rendered = set(pages)
-            pages = merged(previous, wiki, pages)
-            kept = {page for page in pages if page not in rendered}
-        self.rendered = Rendered(wiki, inputs, pages) if self.command == "serve" else None
-        backed = self._page_sources(pages, kept)
-        if keys is not None and self.page_files is not None and backed.keys() == pages.keys():
-            assert self.core.cache_dir is not None
-            digests = self.page_files.digests()
-            memo.write_previous(self.core.cache_dir, keys.sources, wiki, inputs, digests)
-        sources: dict[str, str | None] = {uri: backed.get(uri) for uri in pages}
-        self.last_pages = pages
-        if self.command != "serve" and backed:
-            self._release(wiki, pages)
-        return sources, pages
-
-    def _release(self, wiki: Wiki, pages: dict[str, str]) -> None:
-        """Keep only what a build's later events need: MkDocs itself holds every page's
-        Markdown and HTML until the end, and the model and the pages' text on top of
-        that would take hundreds of MB with thousands of tables. (The pages are files.)"""
-        self.cache = CatalogCache()
-        self.last_pages = dict.fromkeys(pages, "")
-        self.wiki = dataclasses.replace(
-            wiki, tables=[], dropped_tables=[], migrations=[], adrs=[], catalog=None
-        )
 
     def _serve_broken(self, files: Files, config: MkDocsConfig, message: str) -> Files:
         """While serving, a source that cannot be loaded (a migration PostgreSQL rejects,
@@ -425,7 +294,9 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             f"{lines}\n\n"
             "    Fix it and save: the pages rebuild. Until then they show the last good build.\n\n"
         )
-        pages = self.last_pages or {path: "" for path in sorted(NAV_PAGES)}
+        last = self.session.rendered
+        pages = dict(last.pages) if last is not None else {path: "" for path in sorted(NAV_PAGES)}
+        self.generated = frozenset(pages)
         for src_uri, content in pages.items():
             if files.get_file_from_path(src_uri) is not None:
                 continue
@@ -434,10 +305,7 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             )
             text = banner + (content or "# Schema wiki\n")
             files.append(File.generated(config, src_uri, content=text, inclusion=inclusion))
-        if files.get_file_from_path(CSS_PATH) is None:
-            files.append(
-                File.generated(config, CSS_PATH, content=_CSS_SOURCE.read_text(encoding="utf-8"))
-            )
+        self._add_assets(files, config)
         return files
 
     def on_page_content(
@@ -447,36 +315,12 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
         # keeps as HTML (entities). mkdocs-material prints page.title in <title> through
         # `striptags`, which decodes them: a table named "</title><script>..." would
         # break out. A title in the page's meta is printed as it is, still encoded.
-        generated = page.file.generated_by is not None and page.file.src_uri in self.last_pages
+        generated = page.file.generated_by is not None and page.file.src_uri in self.generated
         if generated and "title" not in page.meta and page.title:
             page.meta["title"] = page.title
         return html
 
-    def _page_sources(self, pages: dict[str, str], kept: Container[str] = ()) -> dict[str, str]:
-        """The pages as files in the cache directory (see `pagefiles`), by src_uri.
-
-        Empty, so the pages stay in memory, when there is no cache directory
-        or it cannot be written.
-        """
-        if self.core is None or self.core.cache_dir is None:
-            return {}
-        page_files = self._page_files()
-        try:
-            return page_files.sync(pages, kept)
-        except OSError as exc:
-            log.debug(
-                "cannot write pages to %s (%s); keeping them in memory", page_files.directory, exc
-            )
-            return {}
-
-    def _page_files(self) -> PageFiles:
-        assert self.core is not None and self.core.cache_dir is not None
-        directory = self.core.cache_dir / "pages"
-        if self.page_files is None or self.page_files.directory != directory:
-            self.page_files = PageFiles(directory)
-        return self.page_files
-
-    def _log_findings(self, findings: list[Finding]) -> None:
+    def _log_findings(self, findings: tuple[Finding, ...]) -> None:
         for finding in findings:
             line = finding.format()
             if finding.level == Level.ERROR:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import weakref
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TypeVar
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 from ..model import (
     Action,
@@ -20,6 +18,7 @@ from ..model import (
     CatalogTable,
     Column,
     DropDate,
+    Event,
     Finding,
     Level,
     Location,
@@ -33,7 +32,6 @@ from .drop_dates import ALL_COLUMNS, comment_drop_date, header_drop_dates
 from .history import ColumnTrail, History, TableTrail, replay
 
 _DIGITS = re.compile(r"(\d+)")
-_T = TypeVar("_T")
 
 
 @dataclass
@@ -44,18 +42,16 @@ class JoinCache:
     history replay and the drop dates (seconds with thousands of migrations)
     depend on the migrations, the catalog and today alone. The cache keeps
     the objects it was built from, so it is reused only for those very objects.
+    The model is immutable, so the cached tables are shared, never copied.
     """
 
-    migrations: list[Migration] = field(default_factory=list)
+    migrations: tuple[Migration, ...] = ()
     catalog: Catalog | None = None
     today: dt.date | None = None
-    touched: dict[str, list[tuple[str, str, str | None]]] = field(default_factory=dict)
-    #: Tables and dropped tables with no ADR linked yet: every build links copies.
-    tables: list[Table] = field(default_factory=list)
-    dropped_tables: list[Table] = field(default_factory=list)
+    joined: _Unlinked | None = None
     hits: int = 0
 
-    def matches(self, migrations: list[Migration], catalog: Catalog, today: dt.date) -> bool:
+    def matches(self, migrations: Sequence[Migration], catalog: Catalog, today: dt.date) -> bool:
         return (
             self.catalog is catalog
             and self.today == today
@@ -64,104 +60,102 @@ class JoinCache:
         )
 
 
+@dataclass(frozen=True)
+class _Unlinked:
+    """The join before ADRs are linked: tables with their history and drop dates."""
+
+    tables: tuple[Table, ...]
+    dropped_tables: tuple[Table, ...]
+    touched: dict[str, tuple[tuple[str, str, str | None], ...]]
+
+
 def build_wiki(
-    migrations: list[Migration],
-    adrs: list[Adr],
+    migrations: Sequence[Migration],
+    adrs: Sequence[Adr],
     catalog: Catalog,
     today: dt.date,
     cache: JoinCache | None = None,
 ) -> Wiki:
-    """Join migrations, ADRs and the catalog. Findings about references are added to the wiki.
+    """Join migrations, ADRs and the catalog. Findings about references are the wiki's findings.
 
     With ``cache``, a join of the same migrations, catalog and day reuses the
     history of the last one.
     """
-    wiki = Wiki(
-        tables=[], migrations=list(migrations), adrs=list(adrs), today=today, catalog=catalog
-    )
-    if cache is not None and cache.matches(migrations, catalog, today):
+    if cache is not None and cache.matches(migrations, catalog, today) and cache.joined:
         cache.hits += 1
-        wiki.tables = [_unlinked(t) for t in cache.tables]
-        wiki.dropped_tables = [_unlinked(t) for t in cache.dropped_tables]
-        wiki.touched = cache.touched
+        joined = cache.joined
     else:
-        history = replay(migrations)
-        stated = header_dates(migrations, history)
-        for ct in catalog.tables:
-            wiki.tables.append(_table(ct, history.table(ct.schema, ct.name), stated))
-        wiki.dropped_tables = [_dropped_table(t) for t in history.dropped_tables]
-        _attach_dropped_columns(wiki, history)
-        wiki.touched = history.touched
+        joined = _join(migrations, catalog)
         if cache is not None:
-            cache.migrations, cache.catalog, cache.today = list(migrations), catalog, today
-            cache.touched = history.touched
-            cache.tables = [_unlinked(t) for t in wiki.tables]
-            cache.dropped_tables = [_unlinked(t) for t in wiki.dropped_tables]
-    _link_adrs(wiki)
-    _link_migrations_and_adrs(wiki)
-    return wiki
+            cache.migrations, cache.catalog, cache.today = tuple(migrations), catalog, today
+            cache.joined = joined
+    wiki = Wiki(
+        tables=joined.tables,
+        migrations=tuple(migrations),
+        adrs=tuple(adrs),
+        today=today,
+        dropped_tables=joined.dropped_tables,
+        touched=joined.touched,
+        catalog=catalog,
+    )
+    wiki, adr_findings = _link_adrs(wiki)
+    migration_adrs, adr_migrations, header_findings = _migration_adr_links(wiki)
+    return replace(
+        wiki,
+        migration_adrs=migration_adrs,
+        adr_migrations=adr_migrations,
+        findings=(*adr_findings, *header_findings),
+    )
 
 
-def _unlinked(table: Table) -> Table:
-    """A copy of ``table`` whose ADR lists (the only thing linking changes) are its own."""
-    out = _shallow_copy(table)
-    out.adrs = list(table.adrs)
-    out.columns = [_unlinked_column(c) for c in table.columns]
-    out.dropped_columns = [_unlinked_column(c) for c in table.dropped_columns]
-    return out
-
-
-def _unlinked_column(column: Column) -> Column:
-    out = _shallow_copy(column)
-    out.adrs = list(column.adrs)
-    return out
-
-
-def _shallow_copy(value: _T) -> _T:
-    # copy.copy goes through __reduce_ex__: 20 times slower, and a serve rebuild of a
-    # 1,000-table wiki copies 20,000 columns.
-    out: _T = object.__new__(type(value))
-    out.__dict__.update(value.__dict__)
-    return out
+def _join(migrations: Sequence[Migration], catalog: Catalog) -> _Unlinked:
+    history = replay(list(migrations))
+    stated = header_dates(list(migrations), history)
+    tables = tuple(_table(ct, history.table(ct.schema, ct.name), stated) for ct in catalog.tables)
+    return _Unlinked(
+        tables=tables,
+        dropped_tables=tuple(_dropped_table(t) for t in history.dropped_tables),
+        touched={k: tuple(v) for k, v in history.touched.items()},
+    )
 
 
 def _table(
     ct: CatalogTable, trail: TableTrail | None, stated: dict[tuple[str, str, str], DropDate]
 ) -> Table:
-    table = Table(
+    columns = []
+    for cc in ct.columns:
+        col_trail = trail.columns.get(cc.name) if trail else None
+        columns.append(
+            Column(
+                name=cc.name,
+                type=cc.type,
+                nullable=cc.nullable,
+                default=cc.default,
+                comment=cc.comment,
+                position=cc.position,
+                identity=cc.identity,
+                generated=cc.generated,
+                introduced_by=col_trail.introduced_by if col_trail else None,
+                history=tuple(col_trail.events) if col_trail else (),
+                drop_after=_drop_after(ct, cc.name, cc.comment, col_trail, stated),
+            )
+        )
+    dropped = (
+        tuple(_dropped_column(c, 10_000 + i) for i, c in enumerate(trail.dropped_columns))
+        if trail
+        else ()
+    )
+    return Table(
         schema=ct.schema,
         name=ct.name,
         kind=ct.kind,
         comment=ct.comment,
+        columns=tuple(columns),
         introduced_by=trail.introduced_by if trail else None,
-        history=list(trail.events) if trail else [],
-        constraints=ct.constraints,
-        indexes=ct.indexes,
-        triggers=ct.triggers,
-        definition=ct.definition,
-        partition_key=ct.partition_key,
-        partitions=ct.partitions,
-        row_estimate=ct.row_estimate,
-        total_bytes=ct.total_bytes,
+        history=tuple(trail.events) if trail else (),
+        dropped_columns=dropped,
+        catalog=ct,
     )
-    for cc in ct.columns:
-        col_trail = trail.columns.get(cc.name) if trail else None
-        column = Column(
-            name=cc.name,
-            type=cc.type,
-            nullable=cc.nullable,
-            default=cc.default,
-            comment=cc.comment,
-            position=cc.position,
-            identity=cc.identity,
-            generated=cc.generated,
-        )
-        if col_trail is not None:
-            column.introduced_by = col_trail.introduced_by
-            column.history = list(col_trail.events)
-        column.drop_after = _drop_after(ct, column, col_trail, stated)
-        table.columns.append(column)
-    return table
 
 
 def header_dates(
@@ -206,15 +200,16 @@ def _introduced_by(history: History, key: tuple[str, str, str]) -> str | None:
 
 def _drop_after(
     ct: CatalogTable,
-    column: Column,
+    name: str,
+    comment: str | None,
     trail: ColumnTrail | None,
     stated: dict[tuple[str, str, str], DropDate],
 ) -> DropDate | None:
     """The header's date first (an explicit field), else a date stated in the comment."""
-    from_header = stated.get((ct.schema, ct.name, column.name))
+    from_header = stated.get((ct.schema, ct.name, name))
     if from_header is not None:
         return from_header
-    day = comment_drop_date(column.comment)
+    day = comment_drop_date(comment)
     if day is None:
         return None
     where: Location | None = None
@@ -231,18 +226,21 @@ def _drop_after(
 
 
 def _dropped_table(trail: TableTrail) -> Table:
-    table = Table(
+    live = list(trail.columns.values())
+    columns = [
+        _dropped_column(c, position, dropped=position > len(live))
+        for position, c in enumerate([*live, *trail.dropped_columns], start=1)
+    ]
+    return Table(
         schema=trail.schema,
         name=trail.name,
         kind="table",
         comment=_last_comment(trail.events),
+        columns=tuple(columns),
         introduced_by=trail.introduced_by,
-        history=list(trail.events),
+        history=tuple(trail.events),
         dropped=True,
     )
-    for position, ct in enumerate([*trail.columns.values(), *trail.dropped_columns], start=1):
-        table.columns.append(_dropped_column(ct, position, dropped=ct in trail.dropped_columns))
-    return table
 
 
 def _dropped_column(trail: ColumnTrail, position: int, *, dropped: bool = True) -> Column:
@@ -254,62 +252,32 @@ def _dropped_column(trail: ColumnTrail, position: int, *, dropped: bool = True) 
         comment=_last_comment(trail.events),
         position=position,
         introduced_by=trail.introduced_by,
-        history=list(trail.events),
+        history=tuple(trail.events),
         dropped=dropped,
     )
 
 
-def _last_comment(events: Iterable[object]) -> str | None:
+def _last_comment(events: Iterable[Event]) -> str | None:
     comment: str | None = None
     for event in events:
-        action = getattr(event, "action", None)
-        if action in (Action.COMMENT_COLUMN, Action.COMMENT_TABLE):
-            comment = getattr(event, "detail", None)
+        if event.action in (Action.COMMENT_COLUMN, Action.COMMENT_TABLE):
+            comment = event.detail
     return comment
-
-
-def _attach_dropped_columns(wiki: Wiki, history: History) -> None:
-    for table in wiki.tables:
-        trail = history.table(table.schema, table.name)
-        if trail is None:
-            continue
-        table.dropped_columns = [
-            _dropped_column(ct, 10_000 + i) for i, ct in enumerate(trail.dropped_columns)
-        ]
 
 
 # --- references -----------------------------------------------------------------
 
 
-#: id(wiki) -> ((the tables list's id, its length), tables by name, by lower-case name).
-_TABLE_INDEX: dict[int, tuple[tuple[int, int], dict[str, list[Table]], dict[str, list[Table]]]] = {}
-
-
-def _tables_by_name(wiki: Wiki) -> tuple[dict[str, list[Table]], dict[str, list[Table]]]:
-    """Tables by name, built once per wiki: ADRs and pages resolve thousands of names, and a
-    scan of every table for each made the ADR pages of a 1,000-table wiki take seconds."""
-    key = id(wiki)
-    entry = _TABLE_INDEX.get(key)
-    shape = (id(wiki.tables), len(wiki.tables))
-    if entry is None or entry[0] != shape:
-        exact: dict[str, list[Table]] = {}
-        lowered: dict[str, list[Table]] = {}
-        for t in wiki.tables:
-            exact.setdefault(t.name, []).append(t)
-            lowered.setdefault(t.name.lower(), []).append(t)
-        if entry is None:
-            weakref.finalize(wiki, _TABLE_INDEX.pop, key, None)
-        entry = _TABLE_INDEX[key] = (shape, exact, lowered)
-    return entry[1], entry[2]
-
-
 def find_table(wiki: Wiki, schema: str | None, name: str) -> Table | None:
     """A current table by name; unqualified names prefer ``public``."""
-    exact, lowered = _tables_by_name(wiki)
-    candidates = [t for t in exact.get(name, ()) if schema is None or t.schema == schema]
+    candidates = [
+        t for t in wiki.tables_by_name.get(name, ()) if schema is None or t.schema == schema
+    ]
     if not candidates:
         candidates = [
-            t for t in lowered.get(name.lower(), ()) if schema is None or t.schema == schema
+            t
+            for t in wiki.tables_by_lower_name.get(name.lower(), ())
+            if schema is None or t.schema == schema
         ]
     candidates.sort(key=lambda t: (t.schema != "public", t.schema))
     return candidates[0] if candidates else None
@@ -332,7 +300,7 @@ def resolve_ref(wiki: Wiki, ref: SchemaRef) -> tuple[Table | None, str | None, b
     if table is not None:
         if ref.column is None or table.column(ref.column) is not None:
             return table, ref.column, True
-        if any(c.name == ref.column for c in table.dropped_columns):
+        if table.dropped_column(ref.column) is not None:
             return table, ref.column, False
         return None, None, False
     gone = find_dropped_table(wiki, ref.schema, ref.table)
@@ -341,19 +309,22 @@ def resolve_ref(wiki: Wiki, ref: SchemaRef) -> tuple[Table | None, str | None, b
     return None, None, False
 
 
-def _link_adrs(wiki: Wiki) -> None:
+def _link_adrs(wiki: Wiki) -> tuple[Wiki, list[Finding]]:
     """Resolve relations between ADRs (`adr_links`), give each table and column the ADRs
-    that name it, and report names that never existed."""
-    wiki.adrs, relation_findings = link_relations(wiki.adrs)
-    wiki.findings.extend(relation_findings)
+    that name it, and report names that never existed. Returns a new wiki."""
+    adrs, findings = link_relations(list(wiki.adrs))
+    wiki = replace(wiki, adrs=tuple(adrs))
     known_tables = {t.name for t in [*wiki.tables, *wiki.dropped_tables]}
-    for adr in wiki.adrs:
+    # (schema, table, dropped) -> ADR ids, and the same with the column name.
+    on_table: dict[tuple[str, str, bool], list[str]] = {}
+    on_column: dict[tuple[str, str, bool, str], list[str]] = {}
+    for adr in adrs:
         for ref in adr.refs:
             table, column, _exists = resolve_ref(wiki, ref)
             if table is None:
                 # Backticked text that does not name a known table is just code.
                 if ref.explicit or _is_front_matter(adr, ref) or ref.table in known_tables:
-                    wiki.findings.append(
+                    findings.append(
                         Finding(
                             "dangling-reference",
                             Level.WARNING,
@@ -364,14 +335,47 @@ def _link_adrs(wiki: Wiki) -> None:
                         )
                     )
                 continue
-            if adr.id not in table.adrs:
-                table.adrs.append(adr.id)
+            key = (table.schema, table.name, table.dropped)
+            _add_once(on_table.setdefault(key, []), adr.id)
             if column is not None:
-                col = table.column(column) or next(
-                    (c for c in table.dropped_columns if c.name == column), None
-                )
-                if col is not None and adr.id not in col.adrs:
-                    col.adrs.append(adr.id)
+                _add_once(on_column.setdefault((*key, column), []), adr.id)
+    if not on_table:
+        return wiki, findings
+
+    def linked(table: Table) -> Table:
+        key = (table.schema, table.name, table.dropped)
+        ids = on_table.get(key)
+        if ids is None:
+            return table
+
+        def column(c: Column) -> Column:
+            more = on_column.get((*key, c.name))
+            return replace(c, adrs=_merged(c.adrs, more)) if more else c
+
+        return replace(
+            table,
+            adrs=_merged(table.adrs, ids),
+            columns=tuple(column(c) for c in table.columns),
+            dropped_columns=tuple(column(c) for c in table.dropped_columns),
+        )
+
+    return (
+        replace(
+            wiki,
+            tables=tuple(linked(t) for t in wiki.tables),
+            dropped_tables=tuple(linked(t) for t in wiki.dropped_tables),
+        ),
+        findings,
+    )
+
+
+def _add_once(items: list[str], item: str) -> None:
+    if item not in items:
+        items.append(item)
+
+
+def _merged(first: tuple[str, ...], more: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*first, *more]))
 
 
 def _is_front_matter(adr: Adr, ref: SchemaRef) -> bool:
@@ -385,16 +389,19 @@ def adr_number(text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _link_migrations_and_adrs(wiki: Wiki) -> None:
+def _migration_adr_links(
+    wiki: Wiki,
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], list[Finding]]:
+    """Migration id -> ADR ids and the reverse, from migration headers (``ADR:``) and
+    from the migrations ADRs name; an ``ADR:`` naming no ADR is a finding."""
     by_number = {a.number: a for a in wiki.adrs if a.number is not None}
+    migration_adrs: dict[str, list[str]] = {}
+    adr_migrations: dict[str, list[str]] = {}
+    findings: list[Finding] = []
 
     def link(migration_id: str, adr_id: str) -> None:
-        wiki.migration_adrs.setdefault(migration_id, [])
-        wiki.adr_migrations.setdefault(adr_id, [])
-        if adr_id not in wiki.migration_adrs[migration_id]:
-            wiki.migration_adrs[migration_id].append(adr_id)
-        if migration_id not in wiki.adr_migrations[adr_id]:
-            wiki.adr_migrations[adr_id].append(migration_id)
+        _add_once(migration_adrs.setdefault(migration_id, []), adr_id)
+        _add_once(adr_migrations.setdefault(adr_id, []), migration_id)
 
     for migration in wiki.migrations:
         field = migration.header.get("adr")
@@ -404,7 +411,7 @@ def _link_migrations_and_adrs(wiki: Wiki) -> None:
             number = adr_number(item)
             adr = by_number.get(number) if number is not None else None
             if adr is None:
-                wiki.findings.append(
+                findings.append(
                     Finding(
                         "dangling-reference",
                         Level.WARNING,
@@ -423,37 +430,20 @@ def _link_migrations_and_adrs(wiki: Wiki) -> None:
             named = find_migration(wiki, name)
             if named is not None:
                 link(named.id, adr.id)
+    return (
+        {k: tuple(v) for k, v in migration_adrs.items()},
+        {k: tuple(v) for k, v in adr_migrations.items()},
+        findings,
+    )
 
 
 def find_migration(wiki: Wiki, name: str) -> Migration | None:
     """A migration by id, file name, path or version."""
     key = name.strip().rstrip("/").rsplit("/", 1)[-1].removesuffix(".sql")
-    found = _migrations_by_key(wiki).get(key)
+    found = wiki.migrations_by_key.get(key)
     if found is not None:
         return found
     for m in wiki.migrations:
         if m.id.startswith(key) or key.startswith(m.id):
             return m
     return None
-
-
-#: id(wiki) -> ((the migrations list's id, its length), migrations by id, version and path).
-#: ADRs and pages look up thousands of migrations, and a scan for each was quadratic. An
-#: entry goes with its wiki, so a finished build's migrations are not kept alive.
-_MIGRATION_INDEX: dict[int, tuple[tuple[int, int], dict[str, Migration]]] = {}
-
-
-def _migrations_by_key(wiki: Wiki) -> dict[str, Migration]:
-    """The first migration with each id, version and path, in order."""
-    key = id(wiki)
-    entry = _MIGRATION_INDEX.get(key)
-    shape = (id(wiki.migrations), len(wiki.migrations))
-    if entry is None or entry[0] != shape:
-        index: dict[str, Migration] = {}
-        for m in wiki.migrations:
-            for name in (m.id, m.version, m.path):
-                index.setdefault(name, m)
-        if entry is None:
-            weakref.finalize(wiki, _MIGRATION_INDEX.pop, key, None)
-        entry = _MIGRATION_INDEX[key] = (shape, index)
-    return entry[1]

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
@@ -41,11 +41,11 @@ _Show = Callable[[str], str]
 class FindingsReport:
     """What ``schema-wiki check`` reports, with paths relative to the project ``root``."""
 
-    findings: list[Finding]
+    findings: Sequence[Finding]
     root: Path
     #: The mkdocs.yml path relative to ``root``: SARIF needs a file for findings without one.
     config_file: str = "mkdocs.yml"
-    silenced: list[Silenced] = field(default_factory=list)
+    silenced: Sequence[Silenced] = ()
     coverage: CoverageReport | None = None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -82,7 +82,7 @@ class _Resolver:
 class _FindingIndex:
     """Findings by target and by file, so each ADR page finds its own in one look-up."""
 
-    def __init__(self, findings: list[Finding]) -> None:
+    def __init__(self, findings: Sequence[Finding]) -> None:
         self.by_target: dict[str, list[Finding]] = {}
         self.by_path: dict[str, list[Finding]] = {}
         for f in findings:

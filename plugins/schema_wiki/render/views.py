@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
-from collections.abc import Container, Iterator
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -171,29 +171,7 @@ def status_badge(status: str) -> Markup:
 
 def findings_for(wiki: Wiki, prefix: str) -> list[Finding]:
     """Findings whose target is ``prefix`` or something inside it."""
-    return list(_findings_index(wiki.findings).get(prefix, ()))
-
-
-#: The last findings list indexed, and its index (one scan per build, not one per table:
-#: with a scan per table page, 5,000 tables took minutes).
-_FINDINGS_INDEX: tuple[list[Finding], int, dict[str, list[Finding]]] | None = None
-
-
-def _findings_index(findings: list[Finding]) -> dict[str, list[Finding]]:
-    """Findings by every dotted prefix of their target (``s``, ``s.t``, ``s.t.c``)."""
-    global _FINDINGS_INDEX
-    cached = _FINDINGS_INDEX
-    if cached is not None and cached[0] is findings and cached[1] == len(findings):
-        return cached[2]
-    index: dict[str, list[Finding]] = {}
-    for f in findings:
-        end = f.target.find(".")
-        while end != -1:
-            index.setdefault(f.target[:end], []).append(f)
-            end = f.target.find(".", end + 1)
-        index.setdefault(f.target, []).append(f)
-    _FINDINGS_INDEX = (findings, len(findings), index)
-    return index
+    return list(wiki.findings_by_prefix.get(prefix, ()))
 
 
 #: Key badges: (kind in `column_keys`, label, tooltip).
@@ -341,7 +319,7 @@ def _what(event: Event) -> str:
     return what
 
 
-def timeline(links: Links, events: list[Event]) -> list[Markup]:
+def timeline(links: Links, events: Sequence[Event]) -> list[Markup]:
     """History lines, one per migration: its date, what it did, and its title as a link.
 
     ``2024-02-15 **added** as `VARCHAR(50)`, **commented** · [Add legacy_id column](...)``
@@ -722,7 +700,7 @@ def _schema_groups(wiki: Wiki) -> list[tuple[str, list[dict[str, object]]]]:
     return groups
 
 
-def _findings_by_path(findings: list[Finding]) -> dict[str, list[Finding]]:
+def _findings_by_path(findings: Sequence[Finding]) -> dict[str, list[Finding]]:
     """Findings by the file they point at, and by each directory above it."""
     out: dict[str, list[Finding]] = {}
     for f in findings:
@@ -788,7 +766,7 @@ def _months(wiki: Wiki, relations: Relations, links: Links) -> list[dict[str, ob
     return out
 
 
-def _letters(tables: list[Table]) -> list[tuple[str, Markup, list[Table]]]:
+def _letters(tables: Sequence[Table]) -> list[tuple[str, Markup, list[Table]]]:
     """(letter, anchor, tables) for the A-Z index; names not starting with a letter go under #."""
 
     def letter(t: Table) -> str:
@@ -808,7 +786,7 @@ def _letters(tables: list[Table]) -> list[tuple[str, Markup, list[Table]]]:
     return out
 
 
-def _drop_event(events: list[Event], *actions: Action) -> Event | None:
+def _drop_event(events: Sequence[Event], *actions: Action) -> Event | None:
     for event in reversed(events):
         if event.action in actions:
             return event
@@ -842,7 +820,7 @@ def _dropped_columns(
     """Columns dropped from tables (current or dropped since), newest first."""
     rows = []
     for t in [*wiki.tables, *wiki.dropped_tables]:
-        gone = t.dropped_columns + [c for c in t.columns if c.dropped]
+        gone = [*t.dropped_columns, *(c for c in t.columns if c.dropped)]
         for c in gone:
             event = _drop_event(c.history, Action.DROP_COLUMN)
             rows.append(
