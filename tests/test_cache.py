@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from schema_wiki.cache.disk import DiskCache
@@ -71,33 +73,64 @@ def test_statements_persist_and_stale_entries_are_dropped(tmp_path: Path) -> Non
     assert not list(config.cache_dir.glob(".*.tmp"))  # type: ignore[union-attr]
 
 
-def test_unreadable_cache_files_are_misses(tmp_path: Path) -> None:
+@dataclass(frozen=True)
+class _Record:
+    name: str
+    sizes: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Other:
+    name: str
+
+
+def test_records_round_trip_and_anything_else_is_a_miss(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     disk = DiskCache(tmp_path / "c")
-    assert disk.read("nothing.pickle") is None
-    disk.write("value.pickle", {"a": 1})
-    assert disk.read("value.pickle") == {"a": 1}
-    (tmp_path / "c" / "value.pickle").write_bytes(b"\x80\x05truncated")
-    assert disk.read("value.pickle") is None
+    assert disk.read("nothing.msgpack", _Record) is None
+    disk.write("value.msgpack", _Record("a", (1, 2)))
+    assert disk.read("value.msgpack", _Record) == _Record("a", (1, 2))
+    # Another record type under the same name: stale, not an error.
+    assert disk.read("value.msgpack", _Other) is None
+    data = (tmp_path / "c" / "value.msgpack").read_bytes()
+    (tmp_path / "c" / "value.msgpack").write_bytes(data[:-3])  # truncated
+    with caplog.at_level("WARNING"):
+        assert disk.read("value.msgpack", _Record) is None
+    assert "ignoring cache file" in caplog.text and "it will be rebuilt" in caplog.text
+    (tmp_path / "c" / "value.msgpack").write_bytes(b"\x80\x05garbage")  # not ours at all
+    assert disk.read("value.msgpack", _Record) is None
     config = _project(tmp_path / "p")
     config.cache_dir.mkdir(parents=True)  # type: ignore[union-attr]
-    (config.cache_dir / "statements.pickle").write_bytes(b"garbage")  # type: ignore[operator]
+    (config.cache_dir / "statements.msgpack").write_bytes(b"garbage")  # type: ignore[operator]
     migrations, _ = read_migrations(config, Session())
     assert len(migrations[0].statements) == 2
+
+
+def test_a_record_of_the_wrong_shape_fails_validation(tmp_path: Path) -> None:
+    disk = DiskCache(tmp_path)
+    disk.write("value.msgpack", _Record("a", (1,)))
+    path = tmp_path / "value.msgpack"
+    # The same header, then a payload whose field has the wrong type.
+    header = path.read_bytes().split(b"\n", 2)
+    forged = b"\n".join(header[:2]) + b"\n" + msgspec.msgpack.encode({"name": 1, "sizes": "x"})
+    path.write_bytes(forged)
+    assert disk.read("value.msgpack", _Record) is None
 
 
 def test_write_is_atomic_and_leaves_no_temporary_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     disk = DiskCache(tmp_path)
-    disk.write("value.pickle", "old")
+    disk.write("value.msgpack", _Record("old", ()))
 
-    def broken_dump(*_args: object, **_kwargs: object) -> None:
+    def full_disk(*_args: object, **_kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("schema_wiki.cache.disk.pickle.dump", broken_dump)
-    disk.write("value.pickle", "new")  # fails quietly: a cache is an optimisation
-    assert disk.read("value.pickle") == "old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".gitignore", "value.pickle"]
+    monkeypatch.setattr("schema_wiki.cache.disk.os.replace", full_disk)
+    disk.write("value.msgpack", _Record("new", ()))  # fails quietly: a cache is an optimisation
+    assert disk.read("value.msgpack", _Record) == _Record("old", ())
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".gitignore", "value.msgpack"]
 
 
 def test_catalog_comes_from_the_cache_directory_until_a_migration_changes(

@@ -287,7 +287,7 @@ def test_broken_cache_files_never_break_the_next_build(tmp_path: Path, tmpdir_en
     for path in files:
         data = path.read_bytes()
         path.write_bytes(data[: len(data) // 2])
-    (cache / "statements.pickle").write_bytes(b"\x80\x05garbage")
+    (cache / "statements.msgpack").write_bytes(b"\x80\x05garbage")
     code, err = _finish(_start(project, tmpdir_env, site="site-b"))
     assert code == 0, err
     page = Path("schema/public/items/index.html")

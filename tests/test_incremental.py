@@ -13,7 +13,7 @@ import pytest
 
 from schema_wiki.cache.incremental import Rendered, merged, pages_to_render
 from schema_wiki.config import WikiConfig
-from schema_wiki.pipeline import Session, load
+from schema_wiki.pipeline import Session, load, rendering_key
 from schema_wiki.render import ADR_FREE_PAGES, RenderOptions, render_pages
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
@@ -89,7 +89,7 @@ def test_incremental_pages_equal_a_full_render_after_each_adr_edit(
     config = _config(tmp_path)
     cache = Session()
     options = RenderOptions()
-    inputs = (options, ())
+    inputs = rendering_key(options, ())
     wiki = load(config, cache)
     previous = Rendered(wiki, inputs, render_pages(wiki, options))
     assert pages_to_render(None, wiki, inputs) is None
@@ -116,10 +116,10 @@ def test_anything_but_adrs_changing_renders_everything(tmp_path: Path) -> None:
     cache = Session()
     options = RenderOptions()
     wiki = load(config, cache)
-    previous = Rendered(wiki, (options, ()), render_pages(wiki, options))
-    assert pages_to_render(previous, wiki, (RenderOptions(erd_depth=2), ())) is None
+    previous = Rendered(wiki, rendering_key(options, ()), render_pages(wiki, options))
+    assert pages_to_render(previous, wiki, rendering_key(RenderOptions(erd_depth=2), ())) is None
     later = WikiConfig(**{**config.__dict__, "today": dt.date(2027, 1, 1)})
-    assert pages_to_render(previous, load(later, cache), (options, ())) is None
+    assert pages_to_render(previous, load(later, cache), rendering_key(options, ())) is None
     migration = sorted((tmp_path / "migrations").glob("*.sql"))[-1]
     migration.write_text(migration.read_text() + "\nCOMMENT ON TABLE x IS NULL;\n")
     # A changed migration rebuilds the catalog (the statement fails: nothing reuses it).

@@ -184,3 +184,44 @@ def test_a_live_database_is_never_reused(keyed: Path) -> None:
     assert key is not None
     (keyed / "snapshot.json").write_text('{"tables": []}\n')
     assert inputs_key(with_snapshot, options) not in (None, key)
+
+
+class _Payload:
+    """A pickle that, when loaded, runs a command: what a poisoned CI cache would hold."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_planted_cache_file_runs_nothing_and_the_findings_are_recomputed(
+    tmp_path: Path,
+) -> None:
+    import pickle
+
+    project = tmp_path / "expired"
+    shutil.copytree(FIXTURES / "projects" / "expired", project)
+    code, first = _build(project, "site-a", today="2030-01-01")
+    assert code == 1 and "expired-column" in first
+    cache = project / ".cache" / "schema-wiki"
+    marker = tmp_path / "code-ran"
+    poison = pickle.dumps(_Payload(marker))
+    planted = sorted(p for p in cache.glob("*") if p.is_file() and p.suffix == ".msgpack")
+    assert {p.name for p in planted} >= {"build.msgpack", "previous.msgpack", "statements.msgpack"}
+    assert any(p.name.startswith("catalog-") for p in planted)
+    for path in planted:
+        path.write_bytes(poison)
+    # The names an older version read, too.
+    for name in ("build.pickle", "previous.pickle", "statements.pickle"):
+        (cache / name).write_bytes(poison)
+    code, second = _build(project, "site-b", today="2030-01-01")
+    assert not marker.exists(), "a cache file ran code"
+    assert code == 1, second  # the gate still fails: the findings were recomputed
+    assert REUSED not in second
+    assert _findings(second) == _findings(first)
+    assert second.count("ignoring cache file") == len(planted)
+    assert "it is not a schema-wiki cache file" in second

@@ -47,7 +47,7 @@ from .checks import Context, RuleCache, run_checks
 from .config import WikiConfig
 from .errors import ConfigError, SchemaWikiError
 from .join.wiki import JoinCache, build_wiki
-from .model import Catalog, Finding, Migration, Wiki
+from .model import Catalog, Finding, Migration, Statement, Wiki
 from .render import ADR_FREE_PAGES, RenderOptions, render_pages
 from .sources.adrs import load_adrs
 from .sources.migrations import load_migrations
@@ -57,7 +57,23 @@ log = logging.getLogger(__name__)
 
 #: Catalog files kept: switching branches back and forth stays warm.
 KEEP_CATALOGS = 4
-_STATEMENTS_FILE = "statements.pickle"
+_STATEMENTS_FILE = "statements.msgpack"
+
+
+@dataclass(frozen=True)
+class CatalogRecord:
+    """A catalog the throwaway PostgreSQL produced, with the key of its inputs."""
+
+    key: str
+    catalog: Catalog
+
+
+@dataclass(frozen=True)
+class StatementsRecord:
+    """Parsed statements by `StatementCache.key`, for the code that parsed them."""
+
+    fingerprint: str
+    entries: dict[str, tuple[Statement, ...]]
 
 
 @dataclass
@@ -173,21 +189,16 @@ def get_catalog(
         return session.catalog
 
     disk = DiskCache(config.cache_dir) if config.cache_dir is not None else None
-    name = f"catalog-{key[:40]}.pickle"
+    name = f"catalog-{key[:40]}.msgpack"
     if disk is not None:
-        stored = disk.read(name)
-        if (
-            isinstance(stored, tuple)
-            and len(stored) == 2
-            and stored[0] == key
-            and isinstance(stored[1], Catalog)
-        ):
+        stored = disk.read(name, CatalogRecord)
+        if stored is not None and stored.key == key:
             if session is not None:
-                session.catalog_key, session.catalog = key, stored[1]
+                session.catalog_key, session.catalog = key, stored.catalog
                 session.catalog_disk_hits += 1
             with contextlib.suppress(OSError):
                 os.utime(disk.directory / name)  # the newest is pruned last
-            return stored[1]
+            return stored.catalog
 
     from .replay.apply import apply_migrations
     from .replay.pgserver import ThrowawayPostgres
@@ -199,7 +210,7 @@ def get_catalog(
         session.catalog_key, session.catalog = key, catalog
         session.catalog_builds += 1
     if disk is not None:
-        disk.write(name, (key, catalog))
+        disk.write(name, CatalogRecord(key, catalog))
         disk.prune("catalog-", KEEP_CATALOGS)
     return catalog
 
@@ -222,11 +233,9 @@ def read_migrations(
     fingerprint = code_fingerprint()
     if disk is not None and not session.statements_loaded:
         session.statements_loaded = True
-        stored = disk.read(_STATEMENTS_FILE)
-        if isinstance(stored, dict) and stored.get("fingerprint") == fingerprint:
-            entries = stored.get("entries")
-            if isinstance(entries, dict):
-                statements.entries.update(entries)
+        stored = disk.read(_STATEMENTS_FILE, StatementsRecord)
+        if stored is not None and stored.fingerprint == fingerprint:
+            statements.entries.update(stored.entries)
     statements.start_round()
     with caching(statements):
         result = load_migrations(config.root, config.migrations_dir, fmt=config.migrations_format)
@@ -234,7 +243,7 @@ def read_migrations(
     if stale:
         statements.entries = statements.pruned()
     if disk is not None and (statements.misses or stale):
-        disk.write(_STATEMENTS_FILE, {"fingerprint": fingerprint, "entries": statements.entries})
+        disk.write(_STATEMENTS_FILE, StatementsRecord(fingerprint, statements.entries))
     session.migrations_signature, session.migrations_result = signature, result
     return result
 
@@ -357,6 +366,11 @@ def templates_signature(directory: Path | None) -> tuple[tuple[str, int, int], .
     return tuple(out)
 
 
+def rendering_key(options: RenderOptions, templates: object) -> str:
+    """A digest of what the pages depend on besides the model: options and templates."""
+    return hashlib.sha256(repr((options, templates)).encode()).hexdigest()
+
+
 @contextlib.contextmanager
 def _gc_paused(paused: bool) -> Iterator[None]:
     # Serve holds the last build's model and pages: every garbage collection during
@@ -429,7 +443,7 @@ def _load_and_render(
     config: WikiConfig, options: RenderOptions, session: Session, keys: memo.Keys | None
 ) -> Build:
     wiki = load(config, session)
-    inputs = (options, templates_signature(config.templates_dir))
+    inputs = rendering_key(options, templates_signature(config.templates_dir))
     previous = _previous(config, session, keys, wiki)
     only = None
     if previous is not None:

@@ -38,8 +38,8 @@ class Rendered:
     """What the previous build rendered from what."""
 
     wiki: Wiki
-    #: Anything else the pages depend on (options, templates): compared with ``==``.
-    inputs: object
+    #: A digest of what else the pages depend on (options, templates).
+    inputs: str
     pages: Mapping[str, str]
 
 
@@ -51,7 +51,7 @@ def _table_pages(wiki: Wiki) -> dict[str, Table]:
 
 
 def pages_to_render(
-    previous: Rendered | None, wiki: Wiki, inputs: object, adr_free: Collection[str] = ()
+    previous: Rendered | None, wiki: Wiki, inputs: str, adr_free: Collection[str] = ()
 ) -> set[str] | None:
     """The pages to render for ``wiki``, or None for all of them.
 

@@ -21,7 +21,7 @@ changed or gone, an unreadable record) is a miss and the build runs in full.
 
 When only ADRs changed (`Keys.sources` is the last build's), the build
 loads the project as usual but renders only the pages the ADR edits can
-reach, from the last build's model (`Previous`, in ``previous.pickle``),
+reach, from the last build's model (`Previous`, in ``previous.msgpack``),
 the way a ``mkdocs serve`` rebuild does (`schema_wiki.incremental`).
 
 A project whose catalog is a live database (``database:`` a connection
@@ -56,17 +56,17 @@ __all__ = [
 
 #: Bump when the record's shape changes.
 MEMO_FORMAT = 1
-MEMO_FILE = "build.pickle"
-PREVIOUS_FILE = "previous.pickle"
+MEMO_FILE = "build.msgpack"
+PREVIOUS_FILE = "previous.msgpack"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Memo:
     """The previous build: its key, its pages' digests (by src_uri) and its findings."""
 
     key: str
     pages: dict[str, bytes]
-    findings: list[Finding]
+    findings: tuple[Finding, ...]
 
 
 def _tree(digest: hashlib._Hash, directory: Path | None) -> None:
@@ -148,8 +148,8 @@ def read_memo(cache_dir: Path, key: str) -> Memo | None:
     The caller still checks the page files against `Memo.pages`
     (`PageFiles.verify`): another build may have rewritten them since.
     """
-    stored = DiskCache(cache_dir).read(MEMO_FILE)
-    if not isinstance(stored, Memo) or stored.key != key:
+    stored = DiskCache(cache_dir).read(MEMO_FILE, Memo)
+    if stored is None or stored.key != key:
         return None
     return stored
 
@@ -158,10 +158,10 @@ def write_memo(
     cache_dir: Path, key: str, pages: Mapping[str, bytes], findings: Iterable[Finding]
 ) -> None:
     """Record this build: ``pages`` are the digests of the page files it wrote."""
-    DiskCache(cache_dir).write(MEMO_FILE, Memo(key, dict(pages), list(findings)))
+    DiskCache(cache_dir).write(MEMO_FILE, Memo(key, dict(pages), tuple(findings)))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Previous:
     """The last build's model, for a build in which only ADRs changed.
 
@@ -171,22 +171,22 @@ class Previous:
 
     sources: str
     wiki: Wiki
-    #: The rendering inputs `incremental.pages_to_render` compares.
-    inputs: object
+    #: The digest of the rendering inputs `incremental.pages_to_render` compares.
+    inputs: str
     #: Digests of the page files, by src_uri, as the last build left them.
     pages: dict[str, bytes]
 
 
 def read_previous(cache_dir: Path, sources: str) -> Previous | None:
     """The last build's model, when only ADRs changed since (its sources key is ``sources``)."""
-    stored = DiskCache(cache_dir).read(PREVIOUS_FILE)
-    if not isinstance(stored, Previous) or stored.sources != sources:
+    stored = DiskCache(cache_dir).read(PREVIOUS_FILE, Previous)
+    if stored is None or stored.sources != sources:
         return None
     return stored
 
 
 def write_previous(
-    cache_dir: Path, sources: str, wiki: Wiki, inputs: object, pages: Mapping[str, bytes]
+    cache_dir: Path, sources: str, wiki: Wiki, inputs: str, pages: Mapping[str, bytes]
 ) -> None:
     """Record this build's model (without its migrations and catalog) for the next build."""
     slim = dataclasses.replace(wiki, migrations=(), catalog=None)

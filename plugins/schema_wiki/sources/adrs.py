@@ -296,7 +296,7 @@ def parse_adr(data: bytes, rel: str, stem: str) -> tuple[Adr | None, list[Findin
         body_line=body_line,
         refs=tuple(refs),
         migrations=migrations,
-        meta={str(k): v for k, v in meta.items()},
+        meta={str(k): plain(v) for k, v in meta.items()},
         relations=tuple(relations),
         decision_makers=tuple(dict.fromkeys(people["decision_makers"])),
         consulted=tuple(dict.fromkeys(people["consulted"])),
@@ -693,3 +693,18 @@ def _text_refs(lines: list[str], body_line: int, rel: str) -> Iterable[SchemaRef
 
 def _mentioned(body: str) -> list[str]:
     return [m.group(1).removesuffix(".sql") for m in _MIGRATION_PATH.finditer(body)]
+
+
+def plain(value: object) -> object:
+    """Front matter as plain data: strings, numbers, booleans, None, lists and mappings
+    with string keys. PyYAML gives dates and datetimes for unquoted dates: they become
+    ISO strings, so the model holds nothing a data-only cache format cannot."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [plain(v) for v in value]
+    return str(value)
