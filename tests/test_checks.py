@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from factories import TODAY, catalog, change, migration
-from schema_wiki.checks import RULES, run_checks
+from schema_wiki.checks import RULES, Context, run_checks
 from schema_wiki.config import RuleConfig, parse_checks
+from schema_wiki.join.drop_dates import DropStatus, drop_status
 from schema_wiki.join.wiki import build_wiki
 from schema_wiki.model import Action, Level
+from schema_wiki.render.views import column_badges
 
 
 def _legacy_wiki(drop_after: str, today: dt.date = TODAY):
@@ -43,6 +49,33 @@ def test_column_before_its_date_is_not_expired() -> None:
     assert "expired-column" not in _rules(run_checks(_legacy_wiki("2031-06-30")).findings)
     # The drop date itself is still allowed.
     assert "expired-column" not in _rules(run_checks(_legacy_wiki("2026-01-31")).findings)
+
+
+@pytest.mark.parametrize(
+    ("offset", "expired", "expiring"),
+    [(-1, True, False), (0, False, True), (1, False, True), (30, False, True), (31, False, False)],
+)
+def test_the_day_after_the_drop_date_is_expired_and_the_date_itself_is_not(
+    offset: int, expired: bool, expiring: bool
+) -> None:
+    # TODAY minus one day: the drop date was yesterday.
+    drop = (TODAY + dt.timedelta(days=offset)).isoformat()
+    rules = _rules(run_checks(_legacy_wiki(drop)).findings)
+    assert ("expired-column" in rules) is expired
+    assert ("expiring-column" in rules) is expiring
+
+
+@given(offset=st.integers(-400, 400), warn_days=st.integers(0, 90))
+def test_badges_and_rules_agree_on_every_day(offset: int, warn_days: int) -> None:
+    wiki = _legacy_wiki((TODAY + dt.timedelta(days=offset)).isoformat())
+    table = wiki.tables[0]
+    column = table.columns[0]
+    badges = str(column_badges(wiki, table, column, warn_days=warn_days))
+    found = _rules(run_checks(wiki, context=Context(warn_days=warn_days)).findings)
+    assert ("expired-column" in found) == (">expired<" in badges)
+    assert ("expiring-column" in found) == (">expiring<" in badges)
+    status = drop_status(column.drop_after, wiki.today, warn_days)
+    assert (status == DropStatus.EXPIRED) == (offset < 0)
 
 
 def test_expiring_column_warns_within_warn_days() -> None:

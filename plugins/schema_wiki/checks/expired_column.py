@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from ..join.drop_dates import DropStatus, drop_status
 from ..model import Finding, Level, Wiki
 
 if TYPE_CHECKING:
     from . import Context
 
 NAME = "expired-column"
+EXPIRED = DropStatus.EXPIRED
 LEVEL = Level.ERROR
 
 
@@ -27,7 +29,7 @@ def check(wiki: Wiki, context: Context) -> Iterator[Finding]:
     for table in wiki.tables:
         for column in table.columns:
             drop = column.drop_after
-            if drop is None or drop.date >= wiki.today:
+            if drop is None or drop_status(drop, wiki.today, context.warn_days) != EXPIRED:
                 continue
             said = (
                 f"the comment on {table.name}.{column.name}"

@@ -10,25 +10,25 @@ column), or move the date in a new migration and say why.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from ..join.drop_dates import DropStatus, drop_status
 from ..model import Finding, Level, Wiki
 
 if TYPE_CHECKING:
     from . import Context
 
 NAME = "expiring-column"
+EXPIRING = DropStatus.EXPIRING
 LEVEL = Level.WARNING
 
 
 def check(wiki: Wiki, context: Context) -> Iterator[Finding]:
-    horizon = wiki.today + dt.timedelta(days=context.warn_days)
     for table in wiki.tables:
         for column in table.columns:
             drop = column.drop_after
-            if drop is None or not (wiki.today <= drop.date <= horizon):
+            if drop is None or drop_status(drop, wiki.today, context.warn_days) != EXPIRING:
                 continue
             days = (drop.date - wiki.today).days
             yield Finding(

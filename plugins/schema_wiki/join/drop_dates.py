@@ -16,8 +16,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from enum import StrEnum
 
-from ..model import Location, Migration, parse_date
+from ..model import DropDate, Location, Migration, parse_date
 
 _LIFESPAN = re.compile(r"(\d+)\s*(day|week|month|year)s?\b", re.IGNORECASE)
 _PER_COLUMN = re.compile(r"^\s*-?\s*((?:[\w$]+\.){1,2}[\w$]+)\s*[:=]?\s*(\d{4}-\d{2}-\d{2})\b")
@@ -90,3 +91,31 @@ def comment_drop_date(comment: str | None) -> dt.date | None:
 def _header_path(migration: Migration) -> str:
     # The header lives in the first SQL file (a directory migration's too).
     return migration.files[0].path if migration.files else migration.path
+
+
+class DropStatus(StrEnum):
+    """Where a column stands against its drop date, on a given day."""
+
+    #: No drop date.
+    NONE = "none"
+    #: A drop date further away than the warning window.
+    SCHEDULED = "scheduled"
+    #: The drop date is today or within ``warn_days``.
+    EXPIRING = "expiring"
+    #: The drop date has passed: the column should be gone.
+    EXPIRED = "expired"
+
+
+def drop_status(drop: DropDate | None, today: dt.date, warn_days: int) -> DropStatus:
+    """The one rule for what a drop date means today, used by the checks and the badges.
+
+    A column may be dropped *after* its date: on the date itself it is expiring,
+    from the next day on it is expired.
+    """
+    if drop is None:
+        return DropStatus.NONE
+    if drop.date < today:
+        return DropStatus.EXPIRED
+    if drop.date <= today + dt.timedelta(days=warn_days):
+        return DropStatus.EXPIRING
+    return DropStatus.SCHEDULED

@@ -11,6 +11,7 @@ from itertools import groupby
 
 from markupsafe import Markup
 
+from ..join.drop_dates import DropStatus, drop_status
 from ..join.wiki import find_migration, resolve_ref
 from ..model import (
     Action,
@@ -235,12 +236,12 @@ def column_badges(
             out.append(badge("key", label, title))
     deprecated = bool(_DEPRECATED.search(column.comment or ""))
     if column.drop_after is not None and not column.dropped:
-        days = (column.drop_after.date - wiki.today).days
+        status = drop_status(column.drop_after, wiki.today, warn_days)
         when = column.drop_after.date.isoformat()
-        if days < 0:
+        if status == DropStatus.EXPIRED:
             out.append(badge("error", "expired", f"could be dropped after {when}"))
             deprecated = False
-        elif days <= warn_days:
+        elif status == DropStatus.EXPIRING:
             out.append(badge("warn", "expiring", f"may be dropped after {when}"))
             deprecated = False
         else:
