@@ -1,6 +1,6 @@
-"""The benchmark's generator and report: cheap checks that keep ``bench/`` working in CI.
+"""The benchmark's generator and report, and one real measurement at a tiny size.
 
-The benchmark itself (``python bench/run.py``) is not run by the test suite.
+The full benchmark (``python bench/run.py``) is not run by the test suite.
 """
 
 from __future__ import annotations
@@ -103,3 +103,32 @@ def test_the_report_has_a_column_per_size_and_names_unmet_goals() -> None:
     # --quick's size is not one of the goal sizes: it is reported, not judged.
     assert run.goals([result(50, 20.0, 30.0)]) == []
     assert dict(run.goals([result(50, 20.0, 30.0), *results])) == goals
+
+
+@pytest.mark.slow
+def test_a_tiny_benchmark_measures_real_builds(tmp_path: Path) -> None:
+    """The real measurement at 6 tables: every number comes from a run, none is made up."""
+    import math
+
+    lines: list[str] = []
+    result = run.measure_size(
+        6, rounds=1, seed=5, work=tmp_path, serve_full=False, log=lines.append, edits=1
+    )
+    assert result.tables == 6 and result.migrations == 12
+    # The plugin and its plain twin built the same pages (measure_size compares the sites);
+    # besides the generated pages, the site has the project's own home page.
+    built = sum(1 for _ in (tmp_path / "site-plugin").rglob("index.html"))
+    assert result.pages == built - 1 > 6
+    for build in (result.plain, result.warm, result.cold, result.warm_adr):
+        assert build is not None
+        assert build.seconds > 0 and build.cpu_s > 0 and build.peak_mb > 20
+    # A cold build starts PostgreSQL and applies every migration; a warm one does not.
+    assert result.cold.cpu_s > result.warm.cpu_s
+    assert result.catalog.read_s > 0 and result.catalog.pg_dump_s > 0
+    assert result.catalog.apply_s > 0 and result.catalog.server.startswith("PostgreSQL")
+    assert result.parse.statements > 0 and result.parse.ours_per_s > 0
+    assert math.isfinite(result.serve.dirty_s) and result.serve.dirty_s > 0
+    assert result.plain_serve is not None and result.plain_serve.dirty_s > 0
+    assert any(line.startswith("  cold build") for line in lines)
+    report = run.table([result])
+    assert f"{result.warm.seconds:.2f} s ({result.warm_ratio:.2f})" in report

