@@ -1,10 +1,14 @@
 """The schema wiki's domain model: plain, typed data with no MkDocs import.
 
-Sources produce `Migration`, `Adr` and `Catalog` values; `build.build_wiki`
+Sources produce `Migration`, `Adr` and `Catalog` values; `join.wiki.build_wiki`
 joins them into a `Wiki` of `Table` and `Column` entries with their history
 and cross-links; checks turn a `Wiki` into `Finding` values; rendering turns
 all of it into pages. Paths are POSIX strings relative to the project root
 (the directory holding ``mkdocs.yml``).
+
+Every value is a frozen dataclass of plain data (strings, numbers, dates,
+enums, tuples, mappings): a stage never changes what an earlier one made, it
+returns new values, and the cache can store them in a data-only format.
 """
 
 from __future__ import annotations
