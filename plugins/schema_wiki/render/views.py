@@ -25,9 +25,10 @@ from ..model import (
     Wiki,
 )
 from ..sources.adrs import split_ref
-from . import escape, paths
+from . import adr_titles, escape, gfm, paths
 from .drift_pages import drift_pages
 from .erd import ForeignKey, Relations, er_diagram
+from .mentions import Mentions, migration_facts
 from .reports import coverage, report_pages
 from .types_pages import types_pages
 
@@ -95,6 +96,10 @@ class Links:
         # Page paths come from `paths.slug`, which keeps only characters safe in a link.
         return Markup(paths.relative(self.page, to_page, anchor))
 
+    def href(self, to_page: str, anchor: str | None = None) -> str:
+        """`url` as a plain string."""
+        return str(self.url(to_page, anchor))
+
     def table(self, table: Table, text: str | None = None) -> Markup:
         """A link to a table's page, labelled with its name (or ``text``) as code."""
         target = paths.table_page(table.schema, table.name, dropped=table.dropped)
@@ -133,6 +138,11 @@ class Links:
         label = adr_label(a) if short else f"{adr_label(a)}: {a.title}"
         return Markup(f"[{escape.md(label)}]({self.url(paths.adr_page(a.id))})")
 
+    def adr_with_status(self, adr_id: str) -> Markup:
+        """`adr` followed by the ADR's status badge."""
+        a = self._adr(adr_id)
+        return self.adr(adr_id) + (Markup(" ") + status_badge(a.status) if a else Markup(""))
+
     def ref(self, ref: SchemaRef) -> Markup:
         """A link for an ADR's reference to a table or column; code when it resolves to nothing."""
         table, column, _ = resolve_ref(self.wiki, ref)
@@ -160,8 +170,8 @@ def _label(migration_id: str, title: str | None, when: str | None) -> Markup:
 
 
 def adr_label(adr: Adr) -> str:
-    """``ADR-0015`` for a numbered ADR, else its id."""
-    return f"ADR-{adr.number:04d}" if adr.number is not None else adr.id
+    """``ADR-015`` (its number as the ADR writes it: `adr_titles.label`), else its id."""
+    return adr_titles.label(adr)
 
 
 def status_badge(status: str) -> Markup:
@@ -631,9 +641,12 @@ def page_contexts(
         found = list(by_target.get(migration.id, []))
         for path in {migration.path, *(f.path for f in migration.files)}:
             found.extend(f for f in by_path.get(path, []) if f not in found)
+        mentions = Mentions(wiki, links.href, here=here)
         values = common(page)
         values.update(
             migration=migration,
+            facts=migration_facts(wiki, migration, mentions, links.adr_with_status),
+            context=mentions.block(migration.header.text("context") or ""),
             touched=touched,
             adrs=[adrs[a] for a in wiki.migration_adrs.get(migration.id, []) if a in adrs],
             documents=[
@@ -642,7 +655,13 @@ def page_contexts(
                     Markup(document_anchor(name)),
                     demote_headings(
                         link_markdown(
-                            wiki, text, f"{migration.path}/{name}", links, migrations_dir, here
+                            wiki,
+                            # Written for GitHub: rendered as GitHub renders it.
+                            gfm.to_python_markdown(text, mentions.markdown),
+                            f"{migration.path}/{name}",
+                            links,
+                            migrations_dir,
+                            here,
                         )
                     ),
                 )
