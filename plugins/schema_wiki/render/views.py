@@ -30,6 +30,7 @@ from .drift_pages import drift_pages
 from .erd import ForeignKey, Relations, er_diagram
 from .mentions import Mentions, migration_facts
 from .reports import coverage, report_pages
+from .table_history import table_history
 from .types_pages import types_pages
 
 STATUS_KINDS = {
@@ -488,6 +489,8 @@ def table_values(
     outgoing = [] if table.dropped else relations.references(table)
     incoming = [] if table.dropped else relations.referenced_by(table)
     rows = []
+    introducers = [c.introduced_by for c in [*table.columns, *table.dropped_columns]]
+    introduced_alone = {m: introducers.count(m) == 1 for m in introducers if m}
     for column in [*table.columns, *table.dropped_columns]:
         intro = migrations.get(column.introduced_by or "")
         refs_out = [fk for fk in outgoing if column.name in fk.columns]
@@ -503,6 +506,9 @@ def table_values(
                 # Worth showing when something happened after the introducing migration.
                 "eventful": column.dropped
                 or any(e.migration_id != column.introduced_by for e in column.history),
+                # A migration's why is told once, in the table's history, when it brought
+                # several of the table's columns; a column of its own keeps it here too.
+                "why_here": introduced_alone.get(column.introduced_by or "", False),
                 "adrs": [adrs[a] for a in column.adrs if a in adrs],
                 "references": Markup(", ").join(
                     _fk_target(links, fk, column.name) for fk in refs_out
@@ -513,9 +519,11 @@ def table_values(
             }
         )
     diagram = None if table.dropped else er_diagram(relations, table, erd_depth)
+    order = _migration_order(migrations)
     return {
         "table": table,
         "rows": rows,
+        "history": table_history(table, lambda name: links.column(table, name), migrations, order),
         "introduced": _migration_meta(migrations.get(table.introduced_by or "")),
         "table_history": timeline(links, table.history),
         "adrs": [adrs[a] for a in table.adrs if a in adrs],
@@ -530,6 +538,18 @@ def table_values(
         "fenced": escape.fenced,
         "format_bytes": format_bytes,
     }
+
+
+#: The last migrations index seen, and each migration's place in it (one per build).
+_ORDER: tuple[int, int, dict[str, int]] | None = None
+
+
+def _migration_order(migrations: dict[str, Migration]) -> dict[str, int]:
+    """Each migration's place in the order they are applied (computed once per build)."""
+    global _ORDER
+    if _ORDER is None or _ORDER[0] != id(migrations) or _ORDER[1] != len(migrations):
+        _ORDER = (id(migrations), len(migrations), {m: i for i, m in enumerate(migrations)})
+    return _ORDER[2]
 
 
 def _fk_target(links: Links, fk: ForeignKey, column: str) -> Markup:
@@ -693,12 +713,13 @@ def page_contexts(
             format_count=format_count,
             format_bytes=format_bytes,
             dropped_columns=sum(len(t.dropped_columns) for t in wiki.tables),
+            **_shown_columns(wiki.tables),
         )
         yield PageContext(paths.SCHEMA_INDEX, "schema_index.md.j2", values)
 
     if wanted(paths.TABLES_AZ):
         values = common(paths.TABLES_AZ)
-        values.update(letters=_letters(wiki.tables))
+        values.update(letters=_letters(wiki.tables), **_shown_columns(wiki.tables))
         yield PageContext(paths.TABLES_AZ, "tables_az.md.j2", values)
 
     if wanted(paths.DROPPED):
@@ -739,6 +760,15 @@ def _schema_groups(wiki: Wiki) -> list[tuple[str, list[dict[str, object]]]]:
             )
         groups.append((schema, rows))
     return groups
+
+
+def _shown_columns(tables: list[Table]) -> dict[str, bool]:
+    """Which index columns say something: none that is empty, or the same, for every row."""
+    return {
+        "show_kind": any(t.kind != "table" for t in tables),
+        "show_rows": any(t.row_estimate for t in tables),
+        "show_schema": len({t.schema for t in tables}) > 1,
+    }
 
 
 def _findings_by_path(findings: list[Finding]) -> dict[str, list[Finding]]:
