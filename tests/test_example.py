@@ -79,7 +79,7 @@ def test_catalog_comment_appears_on_its_column(example_site: Path) -> None:
     assert "E.164" in phone  # from COMMENT ON COLUMN users.phone, read from the catalog
     assert "20240220140000_add_phone_to_users" in phone
     username = sections["column-username"]
-    assert "2031-06-30" in username and "deprecated" in username
+    assert "2032-06-30" in username and "deprecated" in username
 
 
 def test_links_go_both_ways(example_site: Path) -> None:

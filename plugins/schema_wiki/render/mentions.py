@@ -16,6 +16,7 @@ from markupsafe import Markup
 from ..join.wiki import find_migration
 from ..model import Adr, Migration, Wiki
 from . import escape, paths
+from .reports import path_code
 
 #: ``ADR-015``, ``ADR 0013``, ``ADR_7``: the word ADR, then the number.
 _ADR = r"(?P<adr>\bADR[- _]?(?P<number>\d{1,7})\b)"
@@ -161,7 +162,7 @@ def migration_facts(
         ("Id", escape.code(migration.id)),
         (
             "Directory" if migration.documents or len(migration.files) > 1 else "File",
-            escape.code(migration.path),
+            path_code(migration.path),
         ),
     ]
     for key, field in migration.header.fields.items():
