@@ -10,7 +10,6 @@ it wrong, so the rewrite is what makes the difference.
 
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -100,7 +99,9 @@ HABITS = {
     "list after a paragraph line": "Positive:\n- Smaller table\n- Faster auth\n\nNegative:\n- JOIN",
     "ordered list after a paragraph line": "Steps:\n1. Create\n2. Backfill",
     "nested by two spaces": "* Summary\n  * Issue\n    * Deep\n  * Decision\n* Details",
-    "nested under a number by three": "1. One\n2. Two\n   - nested\n\n   a paragraph of two\n3. Three",
+    "nested under a number by three": (
+        "1. One\n2. Two\n   - nested\n\n   a paragraph of two\n3. Three"
+    ),
     "continuation indented by two": "- first line\n  second line\n- next",
     "code fence after a paragraph line": "Run this:\n```sql\nSELECT 1;\n```\nThen that.",
     "code fence inside a list item": "- item\n  ```sql\n  SELECT 1;\n  ```\n- next",

@@ -267,7 +267,8 @@ def test_migrations_index_by_month_with_who_why_and_tables(pages: dict[str, str]
     index = pages["migrations/index.md"]
     # One table, newest first, a month a heading row inside it.
     assert len(re.findall(r"^\|---", index, re.MULTILINE)) == 1
-    months = re.findall(r'<span class="sw-month" id="(\S+)">.*?<span class="sw-month">(.+?)</span>', index)
+    month = r'<span class="sw-month" id="(\S+)">.*?<span class="sw-month">(.+?)</span>'
+    months = re.findall(month, index)
     assert months == [
         ("2024-04", "April 2024"),
         ("2024-03", "March 2024"),

@@ -175,10 +175,10 @@ def migration_facts(
         else:
             rows.append((field.key, mentions.inline(field.value)))
     decisions = [adr_link(adr_id) for adr_id in wiki.migration_adrs.get(migration.id, [])]
-    field = migration.header.get("adr")
-    if field is not None:
+    adr_field = migration.header.get("adr")
+    if adr_field is not None:
         # A number that names no ADR: as written (the dangling-reference finding says so).
-        for item in field.items or (field.value,):
+        for item in adr_field.items or (adr_field.value,):
             if item.strip() and _number(item) not in mentions.by_number:
                 decisions.append(escape.md(item))
     if decisions:
