@@ -197,3 +197,125 @@ def test_dark_scheme_colours_the_page_and_the_diagram(tab: Tab, base_url: str) -
     red, green, blue = (int(x) for x in re.findall(r"\d+", colour)[:3])
     assert red + green + blue > 400, colour
     assert tab.errors == [] and tab.external == []
+
+
+#: One page of every kind the wiki has, and the product's documentation pages.
+PAGE_KINDS = [
+    "",
+    "conventions/",
+    "schema/",
+    "schema/a-z/",
+    "schema/dropped/",
+    "schema/health/",
+    "schema/rules/",
+    "schema/types/",
+    "schema/public/users/",
+    "schema/public/invoices/",
+    "schema/public/notifications/",
+    "schema/public/user_profiles/",
+    "schema/dropped/public/legacy_user_mapping/",
+    "migrations/",
+    "migrations/20240215100000_add_legacy_id_to_users/",
+    "migrations/20240301090000_split_users_table/",
+    "adrs/",
+    "adrs/0013-migrate-legacy-user-system/",
+    "adrs/0015-split-users-table/",
+    "using/",
+    "using/configuration/",
+    "using/checks/",
+    "using/what-ci-catches/",
+]
+
+#: Tables (and the page) wider than their box: what would show a horizontal scrollbar.
+_OVERFLOW = """() => {
+  const out = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth) out.push(`page ${root.scrollWidth}px`);
+  for (const table of document.querySelectorAll("article table")) {
+    if (table.scrollWidth > table.clientWidth + 1) {
+      out.push(`table "${table.innerText.slice(0, 40)}" ${table.scrollWidth}>${table.clientWidth}`);
+    }
+  }
+  return out;
+}"""
+
+#: Words of inline code (names, types, paths between slashes) that a line break cuts.
+_CUT_WORDS = """() => {
+  const out = [];
+  for (const code of document.querySelectorAll("article :not(pre) > code")) {
+    const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.textContent.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        if (lines.size > 1) out.push(m[0]);
+      }
+    }
+  }
+  return out;
+}"""
+
+
+def test_no_page_kind_scrolls_sideways_at_1280_px(tab: Tab, base_url: str) -> None:
+    problems = {}
+    for path in PAGE_KINDS:
+        tab.open(base_url + path)
+        found = tab.page.evaluate(_OVERFLOW)
+        if found:
+            problems[path] = found
+    assert problems == {}
+    assert tab.errors == [] and tab.external == []
+
+
+def test_no_identifier_or_type_is_cut_inside_a_word(tab: Tab, base_url: str) -> None:
+    cut = {}
+    for path in PAGE_KINDS:
+        tab.open(base_url + path)
+        words = tab.page.evaluate(_CUT_WORDS)
+        if words:
+            cut[path] = words
+    assert cut == {}
+
+
+def test_the_check_can_see_a_cut_word(tab: Tab, base_url: str) -> None:
+    # The same script finds a word cut in two when the stylesheet allows it.
+    tab.open(base_url + "schema/health/")
+    tab.page.add_style_tag(
+        content="article code { white-space: normal !important; word-break: break-all !important; }"
+    )
+    tab.page.set_viewport_size({"width": 500, "height": 900})
+    assert tab.page.evaluate(_CUT_WORDS) != []
+
+
+def test_data_pages_use_the_width_the_table_of_contents_had(tab: Tab, base_url: str) -> None:
+    tab.open(base_url + "schema/public/users/")
+    article = tab.page.locator("article").bounding_box()
+    assert article is not None and article["width"] > 950
+    assert not tab.page.locator(".md-sidebar--secondary").is_visible()
+    tab.open(base_url + "adrs/0015-split-users-table/")  # prose keeps its table of contents
+    assert tab.page.locator(".md-sidebar--secondary").is_visible()
+
+
+def test_an_adr_is_named_by_its_title_in_the_tab_the_top_bar_and_search(
+    tab: Tab, base_url: str
+) -> None:
+    expect = _expect()
+    page = tab.page
+    tab.open(base_url + "adrs/0015-split-users-table/")
+    title = "ADR-015: Split users table into users and user_profiles"
+    assert page.title().startswith(title)
+    expect(page.locator("article h1")).to_contain_text(title)
+    page.mouse.wheel(0, 600)  # the top bar shows the page title once the heading scrolled by
+    expect(page.locator(".md-header__topic").last).to_contain_text(title)
+
+    tab.open(base_url)
+    page.locator("input.md-search__input").click()
+    page.keyboard.type("legacy user system")
+    results = page.locator(".md-search-result__item")
+    expect(results.first).to_be_visible()
+    texts = " ".join(results.all_inner_texts())
+    assert "ADR-013: Migrate accounts from the legacy user system" in texts
+    assert "0013 migrate legacy user system" not in texts.lower()
+    assert tab.errors == [] and tab.external == []

@@ -11,7 +11,8 @@ from markupsafe import Markup
 from ..join.wiki import resolve_ref as _resolve_ref
 from ..model import Adr, Finding, Location, RelationKind, SchemaRef, Table, Wiki
 from ..sources.adrs import STATUSES, table_page_ref
-from . import escape, paths
+from . import adr_titles, escape, gfm, paths
+from .mentions import Mentions
 from .views import Links, PageContext, link_markdown
 
 #: Badge colour of each status (`views.STATUS_KINDS` has the same for other pages).
@@ -117,9 +118,14 @@ def adr_pages(
             if ref.text not in seen and resolve(ref)[0] is not None:
                 seen.add(ref.text)
                 refs.append(links.ref(ref))
-        body = _repoint_table_links(resolve, adr, links)
+        # The title goes first on the page (MkDocs names a page after a leading H1);
+        # the rest is the team's GitHub Markdown, rewritten to render as GitHub does.
+        mentions = Mentions(wiki, links.href, source=adr.path)
+        text = gfm.to_python_markdown(adr_titles.without_heading(adr.body), mentions.markdown)
+        body = _repoint_table_links(resolve, adr, links, text)
         values.update(
             adr=adr,
+            title=adr_titles.page_title(adr),
             refs=refs,
             body=Markup(link_markdown(wiki, body, adr.path, links, migrations_dir)),
             migrations=wiki.adr_migrations.get(adr.id, []),
@@ -227,7 +233,7 @@ def _people(adr: Adr) -> list[tuple[str, str]]:
     return out
 
 
-def _repoint_table_links(resolve: _Resolver, adr: Adr, links: Links) -> str:
+def _repoint_table_links(resolve: _Resolver, adr: Adr, links: Links, text: str) -> str:
     """Point links to table pages at the generated pages, from wherever the ADR file sits."""
 
     def sub(m: re.Match[str]) -> str:
@@ -243,7 +249,7 @@ def _repoint_table_links(resolve: _Resolver, adr: Adr, links: Links) -> str:
     adr_location = Location(adr.path)
     out: list[str] = []
     fenced = False
-    for line in adr.body.split("\n"):
+    for line in text.split("\n"):
         if _FENCE.match(line):
             fenced = not fenced
         elif not fenced and "schema/" in line:

@@ -56,6 +56,12 @@ def level_badge(level: Level) -> Markup:
     return badge(_LEVEL_BADGE.get(level, "muted"), level.value)
 
 
+def path_code(path: str) -> Markup:
+    """A file path as code that breaks after a slash, and nowhere else, when it must."""
+    parts = Markup("/<wbr>").join(escape.md(part) for part in path.split("/"))
+    return Markup('<code class="sw-path">{}</code>').format(parts)
+
+
 def rule_anchor(name: str) -> str:
     """The id of a rule's section on the rules page."""
     return "rule-" + re.sub(r"[^a-z0-9-]", "-", name.lower())
@@ -121,7 +127,7 @@ class ReportLinks:
         """``file:line``, linked to the migration or ADR page showing that file."""
         if location is None:
             return Markup("")
-        text = escape.code(str(location))
+        text = path_code(str(location))
         migration_id = self._files.get(location.path)
         if migration_id is not None:
             url = self.links.url(paths.migration_page(migration_id))

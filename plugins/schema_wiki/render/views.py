@@ -26,10 +26,12 @@ from ..model import (
     Wiki,
 )
 from ..sources.adrs import split_ref
-from . import escape, paths
+from . import adr_titles, escape, gfm, paths
 from .drift_pages import drift_pages
 from .erd import ForeignKey, Relations, er_diagram
+from .mentions import Mentions, migration_facts
 from .reports import coverage, report_pages
+from .table_history import table_history
 from .types_pages import types_pages
 
 STATUS_KINDS = {
@@ -96,6 +98,10 @@ class Links:
         # Page paths come from `paths.slug`, which keeps only characters safe in a link.
         return Markup(paths.relative(self.page, to_page, anchor))
 
+    def href(self, to_page: str, anchor: str | None = None) -> str:
+        """`url` as a plain string."""
+        return str(self.url(to_page, anchor))
+
     def table(self, table: Table, text: str | None = None) -> Markup:
         """A link to a table's page, labelled with its name (or ``text``) as code."""
         target = paths.table_page(table.schema, table.name, dropped=table.dropped)
@@ -134,6 +140,11 @@ class Links:
         label = adr_label(a) if short else f"{adr_label(a)}: {a.title}"
         return Markup(f"[{escape.md(label)}]({self.url(paths.adr_page(a.id))})")
 
+    def adr_with_status(self, adr_id: str) -> Markup:
+        """`adr` followed by the ADR's status badge."""
+        a = self._adr(adr_id)
+        return self.adr(adr_id) + (Markup(" ") + status_badge(a.status) if a else Markup(""))
+
     def ref(self, ref: SchemaRef) -> Markup:
         """A link for an ADR's reference to a table or column; code when it resolves to nothing."""
         table, column, _ = resolve_ref(self.wiki, ref)
@@ -161,8 +172,8 @@ def _label(migration_id: str, title: str | None, when: str | None) -> Markup:
 
 
 def adr_label(adr: Adr) -> str:
-    """``ADR-0015`` for a numbered ADR, else its id."""
-    return f"ADR-{adr.number:04d}" if adr.number is not None else adr.id
+    """``ADR-015`` (its number as the ADR writes it: `adr_titles.label`), else its id."""
+    return adr_titles.label(adr)
 
 
 def status_badge(status: str) -> Markup:
@@ -457,6 +468,8 @@ def table_values(
     outgoing = [] if table.dropped else relations.references(table)
     incoming = [] if table.dropped else relations.referenced_by(table)
     rows = []
+    introducers = [c.introduced_by for c in [*table.columns, *table.dropped_columns]]
+    introduced_alone = {m: introducers.count(m) == 1 for m in introducers if m}
     for column in [*table.columns, *table.dropped_columns]:
         intro = migrations.get(column.introduced_by or "")
         refs_out = [fk for fk in outgoing if column.name in fk.columns]
@@ -472,6 +485,9 @@ def table_values(
                 # Worth showing when something happened after the introducing migration.
                 "eventful": column.dropped
                 or any(e.migration_id != column.introduced_by for e in column.history),
+                # A migration's why is told once, in the table's history, when it brought
+                # several of the table's columns; a column of its own keeps it here too.
+                "why_here": introduced_alone.get(column.introduced_by or "", False),
                 "adrs": [adrs[a] for a in column.adrs if a in adrs],
                 "references": Markup(", ").join(
                     _fk_target(links, fk, column.name) for fk in refs_out
@@ -482,9 +498,11 @@ def table_values(
             }
         )
     diagram = None if table.dropped else er_diagram(relations, table, erd_depth)
+    order = _migration_order(migrations)
     return {
         "table": table,
         "rows": rows,
+        "history": table_history(table, lambda name: links.column(table, name), migrations, order),
         "introduced": _migration_meta(migrations.get(table.introduced_by or "")),
         "table_history": timeline(links, table.history),
         "adrs": [adrs[a] for a in table.adrs if a in adrs],
@@ -499,6 +517,18 @@ def table_values(
         "fenced": escape.fenced,
         "format_bytes": format_bytes,
     }
+
+
+#: The last migrations index seen, and each migration's place in it (one per build).
+_ORDER: tuple[int, int, dict[str, int]] | None = None
+
+
+def _migration_order(migrations: dict[str, Migration]) -> dict[str, int]:
+    """Each migration's place in the order they are applied (computed once per build)."""
+    global _ORDER
+    if _ORDER is None or _ORDER[0] != id(migrations) or _ORDER[1] != len(migrations):
+        _ORDER = (id(migrations), len(migrations), {m: i for i, m in enumerate(migrations)})
+    return _ORDER[2]
 
 
 def _fk_target(links: Links, fk: ForeignKey, column: str) -> Markup:
@@ -610,9 +640,12 @@ def page_contexts(
         found = list(by_target.get(migration.id, []))
         for path in {migration.path, *(f.path for f in migration.files)}:
             found.extend(f for f in by_path.get(path, []) if f not in found)
+        mentions = Mentions(wiki, links.href, here=here)
         values = common(page)
         values.update(
             migration=migration,
+            facts=migration_facts(wiki, migration, mentions, links.adr_with_status),
+            context=mentions.block(migration.header.text("context") or ""),
             touched=touched,
             adrs=[adrs[a] for a in wiki.migration_adrs.get(migration.id, []) if a in adrs],
             documents=[
@@ -621,7 +654,13 @@ def page_contexts(
                     Markup(document_anchor(name)),
                     demote_headings(
                         link_markdown(
-                            wiki, text, f"{migration.path}/{name}", links, migrations_dir, here
+                            wiki,
+                            # Written for GitHub: rendered as GitHub renders it.
+                            gfm.to_python_markdown(text, mentions.markdown),
+                            f"{migration.path}/{name}",
+                            links,
+                            migrations_dir,
+                            here,
                         )
                     ),
                 )
@@ -653,12 +692,13 @@ def page_contexts(
             format_count=format_count,
             format_bytes=format_bytes,
             dropped_columns=sum(len(t.dropped_columns) for t in wiki.tables),
+            **_shown_columns(wiki.tables),
         )
         yield PageContext(paths.SCHEMA_INDEX, "schema_index.md.j2", values)
 
     if wanted(paths.TABLES_AZ):
         values = common(paths.TABLES_AZ)
-        values.update(letters=_letters(wiki.tables))
+        values.update(letters=_letters(wiki.tables), **_shown_columns(wiki.tables))
         yield PageContext(paths.TABLES_AZ, "tables_az.md.j2", values)
 
     if wanted(paths.DROPPED):
@@ -699,6 +739,15 @@ def _schema_groups(wiki: Wiki) -> list[tuple[str, list[dict[str, object]]]]:
             )
         groups.append((schema, rows))
     return groups
+
+
+def _shown_columns(tables: Sequence[Table]) -> dict[str, bool]:
+    """Which index columns say something: none that is empty, or the same, for every row."""
+    return {
+        "show_kind": any(t.kind != "table" for t in tables),
+        "show_rows": any(t.row_estimate for t in tables),
+        "show_schema": len({t.schema for t in tables}) > 1,
+    }
 
 
 def _findings_by_path(findings: Sequence[Finding]) -> dict[str, list[Finding]]:
