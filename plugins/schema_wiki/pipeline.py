@@ -24,7 +24,7 @@ import contextlib
 import hashlib
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .cache.disk import DiskCache, code_fingerprint
@@ -98,6 +98,7 @@ def migrations_key(config: WikiConfig, migrations: list[Migration]) -> str:
         *config.exclude_schemas,
         str(config.postgres_bin or ""),
         server_identity(config) if config.embedded else "",
+        migrations_format(config) if config.embedded else "",
     ):
         digest.update(part.encode())
         digest.update(b"\0")
@@ -108,6 +109,18 @@ def migrations_key(config: WikiConfig, migrations: list[Migration]) -> str:
             digest.update(f.sql.encode("utf-8", "surrogatepass"))
             digest.update(b"\0")
     return digest.hexdigest()
+
+
+def migrations_format(config: WikiConfig) -> str:
+    """The layout of the migrations: ``migrations_format``, or the detected one for ``auto``."""
+    if config.migrations_format != "auto":
+        return config.migrations_format
+    from .sources.migrations import detect_format
+
+    try:
+        return detect_format(config.migrations_dir)
+    except OSError:
+        return "plain"
 
 
 def read_setup_sql(config: WikiConfig) -> str | None:
@@ -162,11 +175,23 @@ def get_catalog(
             return stored[1]
 
     from .replay.apply import apply_migrations
+    from .replay.bookkeeping import create_tool_tables, hide
     from .replay.pgserver import ThrowawayPostgres
+    from .replay.standin import installed_standins
 
+    fmt = migrations_format(config)
+    hidden: list[str] = []
     with ThrowawayPostgres(config.postgres_bin) as pg:
-        apply_migrations(pg.conninfo, migrations, read_setup_sql(config))
+        # The migration tool's own tables exist while the migrations apply, as
+        # with the tool, and are hidden from the wiki afterwards.
+        apply_migrations(
+            pg.conninfo,
+            migrations,
+            read_setup_sql(config),
+            prepare=lambda conn: hidden.extend(create_tool_tables(conn, fmt)),
+        )
         catalog = read_catalog(pg.conninfo, **options)  # type: ignore[arg-type]
+        catalog = replace(hide(catalog, tuple(hidden)), standins=installed_standins(pg.conninfo))
     if cache is not None:
         cache.key, cache.catalog = key, catalog
         cache.misses += 1
@@ -254,6 +279,11 @@ def load_project(config: WikiConfig, cache: CatalogCache | None = None) -> Wiki:
         extra=source_findings,
         cache=cache.rules,
     )
+    if catalog.hidden_tables:
+        from .replay.bookkeeping import about_hidden
+
+        # A migration that alters the tool's own table is not the team's schema either.
+        wiki.findings = [f for f in wiki.findings if not about_hidden(f.target, catalog)]
     return wiki
 
 
@@ -271,6 +301,11 @@ def _compare(config: WikiConfig, catalog: Catalog, wiki: Wiki) -> None:
         statement_timeout_ms=config.statement_timeout_ms,
         lock_timeout_ms=config.lock_timeout_ms,
     )
+    if catalog.hidden_tables:
+        from .replay.bookkeeping import hide
+
+        # The other database has the migration tool's tables too; they are not drift.
+        theirs = hide(theirs, catalog.hidden_tables)
     wiki.drift = drift.compare(catalog, theirs)
     wiki.drift_label = label
     wiki.findings.extend(drift.findings(wiki.drift, label, "compare_with"))

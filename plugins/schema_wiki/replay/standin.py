@@ -44,11 +44,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import psycopg
+
 __all__ = [
     "MIN_VERSION",
     "STANDIN_COMMENT",
     "STANDIN_EXTENSIONS",
     "STANDINS_QUERY",
+    "installed_standins",
     "write_standins",
 ]
 
@@ -472,3 +475,9 @@ def write_standins(directory: Path, owner: tuple[int, int] | None = None) -> Pat
         for path in (directory, target, *target.iterdir()):
             os.chown(path, *owner)
     return directory
+
+
+def installed_standins(conninfo: str) -> tuple[str, ...]:
+    """The stand-ins the database of ``conninfo`` has installed (after the migrations)."""
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        return tuple(row[0] for row in conn.execute(STANDINS_QUERY).fetchall())
