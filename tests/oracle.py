@@ -339,9 +339,9 @@ def _diff(
             column.dropped = Change(i, "drop", cascade=not original)
             story.dropped_columns.append(column)
     gone = [oid for oid in previous if oid not in current]
-    partitions = {
-        row[0] for row in watcher.execute(_PARTITIONS, (gone,)).fetchall()
-    } if gone else set()
+    partitions = (
+        {row[0] for row in watcher.execute(_PARTITIONS, (gone,)).fetchall()} if gone else set()
+    )
     for oid in gone:
         story = stories[oid]
         if oid in partitions:
@@ -576,7 +576,11 @@ def _compare_dropped_columns(
     out: list[Disagreement],
 ) -> None:
     theirs = [
-        (c["name"], index.number(c.get("introduced_by")), _drop_of(c["history"], "drop column", index))
+        (
+            c["name"],
+            index.number(c.get("introduced_by")),
+            _drop_of(c["history"], "drop column", index),
+        )
         for c in exported
     ]
     # Added and dropped by one migration: no snapshot shows it, so the oracle cannot judge.

@@ -1,4 +1,4 @@
-"""Migration sets the oracle and the real-set builds share: where they are, copied and exported once.
+"""Migration sets the oracle and the real-set builds share, copied and exported once.
 
 Each set is copied once per test session into a temporary directory, where
 ``schema-wiki export`` runs once; a later ``mkdocs build`` of the same copy

@@ -1,4 +1,4 @@
-"""Extensions on the throwaway server: pgcrypto and uuid-ossp stand-ins, one message for the rest."""
+"""Extensions on the throwaway server: pgcrypto and uuid-ossp stand-ins, a message for others."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ def test_a_missing_extension_stops_with_one_message_naming_the_settings(tmp_path
     migrations_dir = tmp_path / "migrations"
     migrations_dir.mkdir()
     (migrations_dir / "20240101000000_geo.sql").write_text(
-        "-- Migration: Places\nCREATE TABLE places (id int);\nCREATE EXTENSION IF NOT EXISTS postgis;\n"
+        "-- Migration: Places\nCREATE TABLE places (id int);\n"
+        "CREATE EXTENSION IF NOT EXISTS postgis;\n"
     )
     migrations, _ = load_migrations(tmp_path, migrations_dir)
     with ThrowawayPostgres(wheel_bin_dir()) as pg, pytest.raises(MigrationFailed) as caught:

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from oracle import OracleResult, RelationStory, compare, run_oracle
-from realsets import SETS, export, project
 
 from conftest import drop_database, new_database
+from oracle import OracleResult, RelationStory, compare, run_oracle
+from realsets import SETS, export, project
 from schema_wiki.commands.authoring import load_config
 from schema_wiki.pipeline import migrations_format, read_setup_sql
 from schema_wiki.replay.pgserver import ThrowawayPostgres
@@ -91,7 +91,9 @@ def test_export_agrees_with_the_oracle(name: str, pg_server: ThrowawayPostgres) 
     root = project(name)
     exported = export(name)
     config = load_config(str(root / "mkdocs.yml"))
-    migrations, _ = load_migrations(config.root, config.migrations_dir, fmt=config.migrations_format)
+    migrations, _ = load_migrations(
+        config.root, config.migrations_dir, fmt=config.migrations_format
+    )
     conninfo = new_database(pg_server, "oracle")
     try:
         result = run_oracle(conninfo, migrations, migrations_format(config), read_setup_sql(config))
@@ -107,7 +109,9 @@ def test_export_agrees_with_the_oracle(name: str, pg_server: ThrowawayPostgres) 
 
 _SYNTHETIC = {
     "20240101000000_create.sql": """
-CREATE TABLE a (id int PRIMARY KEY, x text DEFAULT 'a', y int, z varchar(10), d varchar(5) DEFAULT 'q');
+CREATE TABLE a (
+    id int PRIMARY KEY, x text DEFAULT 'a', y int, z varchar(10), d varchar(5) DEFAULT 'q'
+);
 CREATE VIEW v AS SELECT id, y FROM a;
 COMMENT ON COLUMN a.x IS 'first';
 CREATE TABLE c (k int);
@@ -165,7 +169,11 @@ def test_oracle_sees_every_kind_of_change(tmp_path: Path, pg_server: ThrowawayPo
     columns = {c.name: c for c in b.columns.values()}
     assert sorted(columns) == ["d", "id", "w", "x2", "z"]
     assert {name: c.introduced for name, c in columns.items()} == {
-        "id": 0, "x2": 0, "z": 0, "d": 0, "w": 2
+        "id": 0,
+        "x2": 0,
+        "z": 0,
+        "d": 0,
+        "w": 2,
     }
     assert [c.describe() for c in columns["x2"].changes] == [
         "rename x -> x2",

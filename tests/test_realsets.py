@@ -14,9 +14,9 @@ from typing import Any
 
 import psycopg
 import pytest
-from realsets import REAL, export, project
 
 from helpers import FIXTURES, run
+from realsets import REAL, export, project
 from schema_wiki.replay.bookkeeping import TOOL_TABLES, create_tool_tables
 
 #: The migration tool's own tables, by vendored set: never in the wiki.
@@ -97,7 +97,9 @@ EXPECTED: dict[str, dict[str, list[tuple[str, str, bool]]]] = {
             ("run_on", "timestamp without time zone", True),
         ]
     },
-    "golang-migrate": {"schema_migrations": [("version", "bigint", True), ("dirty", "boolean", True)]},
+    "golang-migrate": {
+        "schema_migrations": [("version", "bigint", True), ("dirty", "boolean", True)]
+    },
     "dbmate": {"schema_migrations": [("version", "character varying(255)", True)]},
     "goose": {
         "goose_db_version": [

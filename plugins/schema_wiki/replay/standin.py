@@ -48,9 +48,9 @@ import psycopg
 
 __all__ = [
     "MIN_VERSION",
+    "STANDINS_QUERY",
     "STANDIN_COMMENT",
     "STANDIN_EXTENSIONS",
-    "STANDINS_QUERY",
     "installed_standins",
     "write_standins",
 ]
