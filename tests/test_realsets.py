@@ -15,9 +15,10 @@ from typing import Any
 import psycopg
 import pytest
 
+from factories import catalog
 from helpers import FIXTURES, run
 from realsets import REAL, export, project
-from schema_wiki.replay.bookkeeping import TOOL_TABLES, create_tool_tables
+from schema_wiki.replay.bookkeeping import TOOL_TABLES, about_hidden, create_tool_tables, hide
 
 #: The migration tool's own tables, by vendored set: never in the wiki.
 TOOL_TABLE_OF = {
@@ -241,3 +242,17 @@ def test_supabase_auth_unrendered_template_is_named_at_its_line(tmp_path: Path) 
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "migrations/00_init_auth_schema.up.sql:3" in result.stderr
     assert 'syntax error at or near "{"' in result.stderr
+
+
+def test_hidden_tables_leave_the_catalog_and_their_findings() -> None:
+    whole = catalog(
+        ("schema_migrations", [("version", "bigint", None), ("dirty", "boolean", None)]),
+        ("users", [("id", "bigint", None)]),
+    )
+    hidden = hide(whole, ("public.schema_migrations",))
+    assert [t.name for t in hidden.tables] == ["users"]
+    assert hidden.hidden_tables == ("public.schema_migrations",)
+    assert about_hidden("public.schema_migrations.dirty", hidden)
+    assert about_hidden("public.schema_migrations", hidden)
+    assert not about_hidden("public.schema_migrations_archive", hidden)
+    assert hide(whole, ()) is whole

@@ -41,6 +41,7 @@ missing extension stops the build with the message of
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -350,6 +351,7 @@ $fn$;
 """
 
 
+@functools.cache
 def _pgcrypto_script() -> str:
     parts = [
         f"-- {STANDIN_COMMENT} for pgcrypto 1.3: see schema_wiki/replay/standin.py\n",
@@ -408,6 +410,7 @@ $fn$;
 """
 
 
+@functools.cache
 def _uuid_ossp_script() -> str:
     parts = [f"-- {STANDIN_COMMENT} for uuid-ossp 1.1: see schema_wiki/replay/standin.py\n"]
     for name, value in _NAMESPACES.items():
