@@ -558,7 +558,12 @@ class ThrowawayPostgres:
         if self.version >= _STANDIN_MIN_VERSION and "extension_control_path" not in self._settings:
             # pgcrypto and uuid-ossp stand-ins, found after the server's own
             # extensions (see replay/standin.py); removed with the socket directory.
-            standins = write_standins(self.socket_dir / "extensions", self.run_as)
+            try:
+                standins = write_standins(self.socket_dir / "extensions", self.run_as)
+            except OSError as exc:
+                raise ServerError(
+                    f"cannot write the extension stand-ins to {exc.filename}: {exc.strerror}"
+                ) from exc
             self._settings["extension_control_path"] = f"$system:{standins}"
 
         self._initdb()
