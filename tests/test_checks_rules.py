@@ -95,6 +95,17 @@ def _constraint(validated: bool) -> Case:
     return run
 
 
+def _standin(standins: tuple[str, ...]) -> Case:
+    def run(_: Path) -> list[Finding]:
+        first = sql_migration("20240101000000", 'CREATE EXTENSION IF NOT EXISTS "uuid-ossp";\n')
+        wiki = wiki_of([first], [table("users", "id")])
+        assert wiki.catalog is not None
+        wiki.catalog = replace(wiki.catalog, standins=standins)
+        return check(wiki)
+
+    return run
+
+
 def _drift(same: bool) -> Case:
     def run(_: Path) -> list[Finding]:
         ours = Catalog((table("users", "id", "email"),))
@@ -223,6 +234,7 @@ CASES: dict[str, tuple[Case, Case]] = {
     "invalid-index": (_index(valid=False), _index(valid=True)),
     "unvalidated-constraint": (_constraint(validated=False), _constraint(validated=True)),
     "schema-drift": (_drift(same=False), _drift(same=True)),
+    "standin-extension": (_standin(("uuid-ossp",)), _standin(())),
     "dangling-reference": (_reference("userz.id"), _reference("users.id")),
     "invalid-date": (_header_date("2024-02-30"), _header_date("2024-02-29")),
     "invalid-status": (
@@ -321,6 +333,7 @@ def test_source_rules_say_who_reports_them() -> None:
         "unsafe-migration",
         "invalid-index",
         "unvalidated-constraint",
+        "standin-extension",
     }
     for rule in RULES:
         if rule.name in with_check:
@@ -340,6 +353,15 @@ def test_expired_column_names_column_date_and_header_line() -> None:
     assert "2024-08-15" in f.message
     assert f.location is not None and f.location.path.endswith("_legacy.sql")
     assert f.location.line == 5  # the Can drop after line of the header
+
+
+def test_standin_extension_points_at_its_create_extension() -> None:
+    [f] = of_rule(_standin(("uuid-ossp",))(Path()), "standin-extension")
+    assert f.level == Level.INFO
+    assert f.target == "20240101000000_m20240101000000"
+    assert f.location is not None and f.location.line == 8  # after the 7-line header
+    assert "uuid-ossp was replaced by schema-wiki's stand-in" in f.message
+    assert "postgres_bin" in f.message
 
 
 def test_expiring_column_follows_warn_days() -> None:

@@ -463,6 +463,12 @@ class Catalog:
     server_version: str = ""
     enums: tuple[CatalogEnum, ...] = ()
     domains: tuple[CatalogDomain, ...] = ()
+    #: The migration tool's own tables (``schema.table``) the replay created before
+    #: the migrations; left out of ``tables`` (see ``replay/bookkeeping.py``).
+    hidden_tables: tuple[str, ...] = ()
+    #: Extensions the throwaway server had only as schema-wiki's stand-ins
+    #: (``pgcrypto``, ``uuid-ossp``; see ``replay/standin.py``).
+    standins: tuple[str, ...] = ()
 
     def table(self, schema: str, name: str) -> CatalogTable | None:
         for t in self.tables:

@@ -142,6 +142,7 @@ def migrations_key(config: WikiConfig, migrations: list[Migration]) -> str:
         *config.exclude_schemas,
         str(config.postgres_bin or ""),
         server_identity(config) if config.embedded else "",
+        migrations_format(config) if config.embedded else "",
     ):
         digest.update(part.encode())
         digest.update(b"\0")
@@ -152,6 +153,18 @@ def migrations_key(config: WikiConfig, migrations: list[Migration]) -> str:
             digest.update(f.sql.encode("utf-8", "surrogatepass"))
             digest.update(b"\0")
     return digest.hexdigest()
+
+
+def migrations_format(config: WikiConfig) -> str:
+    """The layout of the migrations: ``migrations_format``, or the detected one for ``auto``."""
+    if config.migrations_format != "auto":
+        return config.migrations_format
+    from .sources.migrations import detect_format
+
+    try:
+        return detect_format(config.migrations_dir)
+    except OSError:
+        return "plain"
 
 
 def read_setup_sql(config: WikiConfig) -> str | None:
@@ -201,11 +214,25 @@ def get_catalog(
             return stored.catalog
 
     from .replay.apply import apply_migrations
+    from .replay.bookkeeping import create_tool_tables, hide
     from .replay.pgserver import ThrowawayPostgres
+    from .replay.standin import installed_standins
 
+    fmt = migrations_format(config)
+    hidden: list[str] = []
     with ThrowawayPostgres(config.postgres_bin) as pg:
-        apply_migrations(pg.conninfo, migrations, read_setup_sql(config))
+        # The migration tool's own tables exist while the migrations apply, as
+        # with the tool, and are hidden from the wiki afterwards.
+        apply_migrations(
+            pg.conninfo,
+            migrations,
+            read_setup_sql(config),
+            prepare=lambda conn: hidden.extend(create_tool_tables(conn, fmt)),
+        )
         catalog = read_catalog(pg.conninfo, **options)  # type: ignore[arg-type]
+        catalog = dataclasses.replace(
+            hide(catalog, tuple(hidden)), standins=installed_standins(pg.conninfo)
+        )
     if session is not None:
         session.catalog_key, session.catalog = key, catalog
         session.catalog_builds += 1
@@ -290,7 +317,14 @@ def load(config: WikiConfig, session: Session | None = None) -> Wiki:
         extra=[*migration_findings, *adr_findings, *wiki.findings],
         cache=session.rules,
     )
-    return checked.applied_to(wiki)
+    wiki = checked.applied_to(wiki)
+    if catalog.hidden_tables:
+        from .replay.bookkeeping import about_hidden
+
+        # A migration that alters the tool's own table is not the team's schema either.
+        kept = tuple(f for f in wiki.findings if not about_hidden(f.target, catalog))
+        wiki = dataclasses.replace(wiki, findings=kept)
+    return wiki
 
 
 def _compare(config: WikiConfig, catalog: Catalog, wiki: Wiki) -> Wiki:
@@ -307,6 +341,11 @@ def _compare(config: WikiConfig, catalog: Catalog, wiki: Wiki) -> Wiki:
         statement_timeout_ms=config.statement_timeout_ms,
         lock_timeout_ms=config.lock_timeout_ms,
     )
+    if catalog.hidden_tables:
+        from .replay.bookkeeping import hide
+
+        # The other database has the migration tool's tables too; they are not drift.
+        theirs = hide(theirs, catalog.hidden_tables)
     differences = tuple(drift.compare(catalog, theirs))
     return dataclasses.replace(
         wiki,

