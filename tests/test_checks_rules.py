@@ -100,7 +100,7 @@ def _standin(standins: tuple[str, ...]) -> Case:
         first = sql_migration("20240101000000", 'CREATE EXTENSION IF NOT EXISTS "uuid-ossp";\n')
         wiki = wiki_of([first], [table("users", "id")])
         assert wiki.catalog is not None
-        wiki.catalog = replace(wiki.catalog, standins=standins)
+        wiki = replace(wiki, catalog=replace(wiki.catalog, standins=standins))
         return check(wiki)
 
     return run
