@@ -7,6 +7,7 @@ builds a `WikiConfig`; tests and the command line can build one directly.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -101,6 +102,10 @@ def resolve_today(value: object) -> dt.date:
         ) from None
 
 
+#: The settings one rule takes under ``checks:``.
+_RULE_KEYS = ("level", "exclude")
+
+
 def parse_checks(raw: object) -> dict[str, RuleConfig]:
     """Read the ``checks:`` mapping: ``rule: level`` or ``rule: {level: ..., exclude: [...]}``."""
     if raw is None:
@@ -115,6 +120,14 @@ def parse_checks(raw: object) -> dict[str, RuleConfig]:
         if isinstance(value, str):
             raw_level: object = value
         elif isinstance(value, Mapping):
+            for key in value:
+                if key not in _RULE_KEYS:
+                    close = difflib.get_close_matches(str(key), _RULE_KEYS, n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    raise ConfigError(
+                        f"checks.{name}: unknown setting {key!r}{hint} A rule takes"
+                        " level and exclude"
+                    )
             raw_level = value.get("level")
             ex = value.get("exclude", ())
             if isinstance(ex, str):

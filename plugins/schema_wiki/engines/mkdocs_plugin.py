@@ -7,6 +7,7 @@ Everything of substance happens in `project.load` and
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -28,7 +29,7 @@ from ..config import (
     parse_header_fields,
     resolve_today,
 )
-from ..errors import SchemaWikiError
+from ..errors import ConfigError, SchemaWikiError
 from ..model import Finding, Level
 from ..pipeline import Session, build
 from ..render import RenderOptions
@@ -105,8 +106,36 @@ class SchemaWikiConfig(base.Config):
     lock_timeout_ms = c.Type(int, default=2000)
 
 
+#: Every key ``schema-wiki:`` accepts.
+SETTINGS: tuple[str, ...] = tuple(name for name, _option in SchemaWikiConfig._schema)
+
+
+def unknown_settings(cfg: SchemaWikiConfig) -> None:
+    """Raise `ConfigError` for a key under ``schema-wiki:`` that is no setting.
+
+    MkDocs only warns about such a key and drops it, so ``chekcs:`` would
+    silently lose the team's rule settings and ``migratons:`` would read the
+    default directory: a typo must stop the build instead, with a suggestion.
+    """
+    unknown = sorted(str(key) for key in cfg.keys() if key not in SETTINGS)
+    if not unknown:
+        return
+    problems = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, SETTINGS, n=1, cutoff=0.6)
+        problems.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    raise ConfigError(
+        f"unknown setting{'s' if len(unknown) > 1 else ''} under schema-wiki: "
+        f"{', '.join(problems)}; the settings are {', '.join(sorted(SETTINGS))}"
+    )
+
+
 def wiki_config(cfg: SchemaWikiConfig, config_file: str | os.PathLike[str]) -> WikiConfig:
-    """The core's settings from the validated plugin config."""
+    """The core's settings from the validated plugin config.
+
+    Raises `ConfigError` for an unknown key or a bad value.
+    """
+    unknown_settings(cfg)
     root = Path(config_file).resolve().parent
 
     def under_root(value: str | None) -> Path | None:
