@@ -452,6 +452,31 @@ class CatalogDomain:
 
 
 @dataclass(frozen=True)
+class ReplayFailure:
+    """Why the throwaway PostgreSQL stopped applying the migrations.
+
+    The catalog read afterwards is the schema as it stood after the last
+    migration that applied (``applied_through``).
+    """
+
+    #: The migration PostgreSQL rejected; None when ``setup_sql`` failed.
+    migration_id: str | None
+    #: The failing line (None for inline ``setup_sql``).
+    location: Location | None
+    #: PostgreSQL's own words.
+    pg_message: str
+    #: The report on one line: PostgreSQL's message, detail, hint, what to do.
+    summary: str
+    #: The whole report, with the failing statement.
+    message: str
+    #: The last migration that applied in full; None when none did.
+    applied_through: str | None = None
+    #: Statements of the failing migration that stayed applied (one run statement by
+    #: statement keeps those before the failing one; a transaction keeps none).
+    statements_applied: int = 0
+
+
+@dataclass(frozen=True)
 class Catalog:
     """What the live database says the schema is now."""
 
@@ -459,6 +484,8 @@ class Catalog:
     server_version: str = ""
     enums: tuple[CatalogEnum, ...] = ()
     domains: tuple[CatalogDomain, ...] = ()
+    #: Set when the migrations did not all apply: the catalog is then incomplete.
+    failure: ReplayFailure | None = None
 
     def table(self, schema: str, name: str) -> CatalogTable | None:
         for t in self.tables:

@@ -108,8 +108,28 @@ def build_wiki(
     )
 
 
+def applied(migrations: Sequence[Migration], catalog: Catalog) -> list[Migration]:
+    """The migrations (and statements) the catalog holds the effects of: all of them,
+    or those before the one PostgreSQL rejected (`Catalog.failure`)."""
+    failure = catalog.failure
+    if failure is None:
+        return list(migrations)
+    out: list[Migration] = []
+    for migration in migrations:
+        if migration.id == failure.migration_id:
+            if failure.statements_applied:
+                kept = migration.statements[: failure.statements_applied]
+                out.append(replace(migration, statements=kept))
+            break
+        if failure.migration_id is None:
+            break  # setup_sql failed: nothing applied
+        out.append(migration)
+    return out
+
+
 def _join(migrations: Sequence[Migration], catalog: Catalog) -> _Unlinked:
-    history = replay(list(migrations))
+    migrations = applied(migrations, catalog)
+    history = replay(migrations)
     stated = header_dates(list(migrations), history)
     tables = tuple(_table(ct, history.table(ct.schema, ct.name), stated) for ct in catalog.tables)
     return _Unlinked(

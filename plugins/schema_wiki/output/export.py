@@ -131,6 +131,20 @@ def export_dict(wiki: Wiki) -> dict[str, Any]:
             "domains": [asdict(d) for d in wiki.catalog.domains] if wiki.catalog else [],
         },
         "findings": [_finding(f) for f in wiki.findings],
+        "replay_failure": _failure(wiki),
+    }
+
+
+def _failure(wiki: Wiki) -> dict[str, Any] | None:
+    """Where the migrations stopped applying (the model is then incomplete), or None."""
+    failure = wiki.catalog.failure if wiki.catalog is not None else None
+    if failure is None:
+        return None
+    return {
+        "migration_id": failure.migration_id,
+        "location": _loc(failure.location),
+        "message": failure.pg_message,
+        "applied_through": failure.applied_through,
     }
 
 
