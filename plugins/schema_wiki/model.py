@@ -597,6 +597,11 @@ class Column:
     identity: str | None = None
     #: The expression of a generated column.
     generated: str | None = None
+    #: Names the column had before, oldest first (a reference may use one).
+    former_names: tuple[str, ...] = ()
+    #: ADR ids a migration that added or changed the column names in its ``ADR:``
+    #: header: the decisions behind it (``adrs`` holds those that mention it).
+    decided_by: tuple[str, ...] = ()
 
     @property
     def anchor(self) -> str:
@@ -624,6 +629,11 @@ class Table:
     #: Columns that existed once and were dropped, kept as history.
     dropped_columns: tuple[Column, ...] = ()
     catalog: CatalogTable | None = None
+    #: Names the table had before, oldest first (a reference may use one).
+    former_names: tuple[str, ...] = ()
+    #: ADR ids a migration that created or changed the table (or one of its columns)
+    #: names in its ``ADR:`` header (``adrs`` holds those that mention it).
+    decided_by: tuple[str, ...] = ()
 
     @property
     def qualified(self) -> str:

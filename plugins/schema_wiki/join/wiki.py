@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from ..model import (
@@ -30,6 +30,7 @@ from ..model import (
 from .adr_links import link_relations
 from .drop_dates import ALL_COLUMNS, comment_drop_date, header_drop_dates
 from .history import ColumnTrail, History, TableTrail, replay
+from .pg_types import pg_type
 
 _DIGITS = re.compile(r"(\d+)")
 
@@ -99,7 +100,8 @@ def build_wiki(
         catalog=catalog,
     )
     wiki, adr_findings = _link_adrs(wiki)
-    migration_adrs, adr_migrations, header_findings = _migration_adr_links(wiki)
+    migration_adrs, adr_migrations, header_adrs, header_findings = _migration_adr_links(wiki)
+    wiki = _decided(wiki, header_adrs)
     return replace(
         wiki,
         migration_adrs=migration_adrs,
@@ -130,18 +132,20 @@ def applied(migrations: Sequence[Migration], catalog: Catalog) -> list[Migration
 def _join(migrations: Sequence[Migration], catalog: Catalog) -> _Unlinked:
     migrations = applied(migrations, catalog)
     history = replay(migrations)
-    stated = header_dates(list(migrations), history)
+    stated = header_dates(migrations, history)
     tables = tuple(_table(ct, history.table(ct.schema, ct.name), stated) for ct in catalog.tables)
     return _Unlinked(
         tables=tables,
-        dropped_tables=tuple(_dropped_table(t) for t in history.dropped_tables),
+        dropped_tables=tuple(_dropped_table(t, stated) for t in history.dropped_tables),
         touched={k: tuple(v) for k, v in history.touched.items()},
     )
 
 
-def _table(
-    ct: CatalogTable, trail: TableTrail | None, stated: dict[tuple[str, str, str], DropDate]
-) -> Table:
+#: Drop dates by column trail (`id` of a `ColumnTrail` of one replay).
+Stated = dict[int, DropDate]
+
+
+def _table(ct: CatalogTable, trail: TableTrail | None, stated: Stated) -> Table:
     columns = []
     for cc in ct.columns:
         col_trail = trail.columns.get(cc.name) if trail else None
@@ -157,11 +161,12 @@ def _table(
                 generated=cc.generated,
                 introduced_by=col_trail.introduced_by if col_trail else None,
                 history=tuple(col_trail.events) if col_trail else (),
-                drop_after=_drop_after(ct, cc.name, cc.comment, col_trail, stated),
+                drop_after=_drop_after(cc.comment, col_trail, stated),
+                former_names=tuple(col_trail.former_names) if col_trail else (),
             )
         )
     dropped = (
-        tuple(_dropped_column(c, 10_000 + i) for i, c in enumerate(trail.dropped_columns))
+        tuple(_dropped_column(c, 10_000 + i, stated) for i, c in enumerate(trail.dropped_columns))
         if trail
         else ()
     )
@@ -175,58 +180,61 @@ def _table(
         history=tuple(trail.events) if trail else (),
         dropped_columns=dropped,
         catalog=ct,
+        former_names=tuple(trail.former_names) if trail else (),
     )
 
 
-def header_dates(
-    migrations: list[Migration], history: History
-) -> dict[tuple[str, str, str], DropDate]:
-    """Drop dates stated in migration headers, by column (today's names).
+def _column_trails(history: History) -> Iterator[tuple[TableTrail, ColumnTrail]]:
+    """Every column the replay knows: of live and dropped tables, live and dropped."""
+    for table in [*history.tables.values(), *history.dropped_tables]:
+        for column in [*table.columns.values(), *table.dropped_columns]:
+            yield table, column
+
+
+def header_dates(migrations: Sequence[Migration], history: History) -> Stated:
+    """Drop dates stated in migration headers, by column trail (live and dropped columns).
 
     A header's plain date applies to the columns that migration adds; a
     migration that adds none (one that deprecates a column with a comment or
     an ALTER) gives it to the columns it touches. ``table.column: date`` items
-    name their columns explicitly. A later migration's date replaces an earlier one.
+    name their columns explicitly (by any name the table and column had),
+    preferring a column the migration touched. A later migration's date
+    replaces an earlier one.
     """
-    former: dict[str, tuple[str, str, str]] = {}
-    for (schema, tname), trail in history.tables.items():
-        for cname, col in trail.columns.items():
-            for t in (tname, *trail.former_names):
-                for n in (cname, *col.former_names):
-                    former.setdefault(f"{t}.{n}".lower(), (schema, tname, cname))
-                    former.setdefault(f"{schema}.{t}.{n}".lower(), (schema, tname, cname))
-    out: dict[tuple[str, str, str], DropDate] = {}
+    touched_by: dict[str, dict[int, ColumnTrail]] = {}
+    named: dict[str, list[ColumnTrail]] = {}
+    for table, column in _column_trails(history):
+        for event in column.events:
+            touched_by.setdefault(event.migration_id, {})[id(column)] = column
+        for t in (table.name, *table.former_names):
+            for n in (column.name, *column.former_names):
+                for key in (f"{t}.{n}", f"{table.schema}.{t}.{n}"):
+                    bucket = named.setdefault(key.lower(), [])
+                    if column not in bucket:
+                        bucket.append(column)
+    out: Stated = {}
     for migration in migrations:
         dates = header_drop_dates(migration)
         if not dates:
             continue
-        touched = [(s, t, c) for s, t, c in history.touched.get(migration.id, []) if c]
-        added = [key for key in touched if _introduced_by(history, key) == migration.id]
+        touched = list(touched_by.get(migration.id, {}).values())
         if ALL_COLUMNS in dates:
             day, where = dates[ALL_COLUMNS]
-            for key in added or touched:
-                out[key] = DropDate(day, where, "header")
+            added = [c for c in touched if c.introduced_by == migration.id]
+            for column in added or touched:
+                out[id(column)] = DropDate(day, where, "header")
         for ref, (day, where) in dates.items():
-            if ref != ALL_COLUMNS and ref in former:
-                out[former[ref]] = DropDate(day, where, "header")
+            candidates = named.get(ref, []) if ref != ALL_COLUMNS else []
+            if not candidates:
+                continue
+            mine = [c for c in candidates if any(c is t for t in touched)]
+            out[id((mine or candidates)[0])] = DropDate(day, where, "header")
     return out
 
 
-def _introduced_by(history: History, key: tuple[str, str, str]) -> str | None:
-    table_trail = history.table(key[0], key[1])
-    column_trail = table_trail.columns.get(key[2]) if table_trail else None
-    return column_trail.introduced_by if column_trail else None
-
-
-def _drop_after(
-    ct: CatalogTable,
-    name: str,
-    comment: str | None,
-    trail: ColumnTrail | None,
-    stated: dict[tuple[str, str, str], DropDate],
-) -> DropDate | None:
+def _drop_after(comment: str | None, trail: ColumnTrail | None, stated: Stated) -> DropDate | None:
     """The header's date first (an explicit field), else a date stated in the comment."""
-    from_header = stated.get((ct.schema, ct.name, name))
+    from_header = stated.get(id(trail)) if trail is not None else None
     if from_header is not None:
         return from_header
     day = comment_drop_date(comment)
@@ -245,10 +253,10 @@ def _drop_after(
     return DropDate(day, where, "comment")
 
 
-def _dropped_table(trail: TableTrail) -> Table:
+def _dropped_table(trail: TableTrail, stated: Stated) -> Table:
     live = list(trail.columns.values())
     columns = [
-        _dropped_column(c, position, dropped=position > len(live))
+        _dropped_column(c, position, stated, dropped=position > len(live))
         for position, c in enumerate([*live, *trail.dropped_columns], start=1)
     ]
     return Table(
@@ -260,20 +268,27 @@ def _dropped_table(trail: TableTrail) -> Table:
         introduced_by=trail.introduced_by,
         history=tuple(trail.events),
         dropped=True,
+        former_names=tuple(trail.former_names),
     )
 
 
-def _dropped_column(trail: ColumnTrail, position: int, *, dropped: bool = True) -> Column:
+def _dropped_column(
+    trail: ColumnTrail, position: int, stated: Stated, *, dropped: bool = True
+) -> Column:
+    comment = _last_comment(trail.events)
     return Column(
         name=trail.name,
-        type=trail.type or "",
+        # As PostgreSQL would print it, like the live columns' types.
+        type=pg_type(trail.type or ""),
         nullable=True,
         default=None,
-        comment=_last_comment(trail.events),
+        comment=comment,
         position=position,
         introduced_by=trail.introduced_by,
         history=tuple(trail.events),
+        drop_after=_drop_after(comment, trail, stated),
         dropped=dropped,
+        former_names=tuple(trail.former_names),
     )
 
 
@@ -411,12 +426,16 @@ def adr_number(text: str) -> int | None:
 
 def _migration_adr_links(
     wiki: Wiki,
-) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], list[Finding]]:
+) -> tuple[
+    dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], dict[str, list[str]], list[Finding]
+]:
     """Migration id -> ADR ids and the reverse, from migration headers (``ADR:``) and
-    from the migrations ADRs name; an ``ADR:`` naming no ADR is a finding."""
+    from the migrations ADRs name; then the header's links alone; an ``ADR:`` naming
+    no ADR is a finding."""
     by_number = {a.number: a for a in wiki.adrs if a.number is not None}
     migration_adrs: dict[str, list[str]] = {}
     adr_migrations: dict[str, list[str]] = {}
+    header_adrs: dict[str, list[str]] = {}
     findings: list[Finding] = []
 
     def link(migration_id: str, adr_id: str) -> None:
@@ -445,6 +464,7 @@ def _migration_adr_links(
                 )
                 continue
             link(migration.id, adr.id)
+            _add_once(header_adrs.setdefault(migration.id, []), adr.id)
     for adr in wiki.adrs:
         for name in adr.migrations:
             named = find_migration(wiki, name)
@@ -453,7 +473,45 @@ def _migration_adr_links(
     return (
         {k: tuple(v) for k, v in migration_adrs.items()},
         {k: tuple(v) for k, v in adr_migrations.items()},
+        header_adrs,
         findings,
+    )
+
+
+def _decided(wiki: Wiki, header_adrs: dict[str, list[str]]) -> Wiki:
+    """Give each table and column the ADRs named in the ``ADR:`` header of a migration
+    that created or changed it (a column's changes count for its table too)."""
+    if not header_adrs:
+        return wiki
+
+    def of(events: Iterable[Event]) -> list[str]:
+        out: list[str] = []
+        for event in events:
+            for adr_id in header_adrs.get(event.migration_id, ()):
+                _add_once(out, adr_id)
+        return out
+
+    def column(c: Column) -> Column:
+        ids = of(c.history)
+        return replace(c, decided_by=_merged(c.decided_by, ids)) if ids else c
+
+    def table(t: Table) -> Table:
+        columns = tuple(column(c) for c in t.columns)
+        gone = tuple(column(c) for c in t.dropped_columns)
+        ids = of(t.history)
+        for c in (*columns, *gone):
+            for adr_id in c.decided_by:
+                _add_once(ids, adr_id)
+        if not ids:
+            return t
+        return replace(
+            t, decided_by=_merged(t.decided_by, ids), columns=columns, dropped_columns=gone
+        )
+
+    return replace(
+        wiki,
+        tables=tuple(table(t) for t in wiki.tables),
+        dropped_tables=tuple(table(t) for t in wiki.dropped_tables),
     )
 
 

@@ -12,6 +12,7 @@ from itertools import groupby
 from markupsafe import Markup
 
 from ..join.drop_dates import DropStatus, drop_status
+from ..join.story import Account, dropped_by
 from ..join.wiki import find_migration, resolve_ref
 from ..model import (
     Action,
@@ -335,6 +336,39 @@ def timeline(links: Links, events: Sequence[Event]) -> list[Markup]:
     return lines
 
 
+def told(links: Links, story: Account | None) -> dict[str, object] | None:
+    """A migration's account of a change, ready for a template: ``link`` (by title),
+    ``id``, ``date``, ``author``, ``ticket``, ``why`` and ``step`` (in a migration of
+    several files: "step 2, `002_drop_bio.sql`"); None without one."""
+    if story is None:
+        return None
+    step = Markup("")
+    if story.step is not None and story.step_path is not None:
+        name = story.step_path.rsplit("/", 1)[-1]
+        step = Markup(f"step {story.step}, ") + escape.code(name)
+    return {
+        "link": links.migration(story.migration_id, title=True),
+        "id": escape.code(story.migration_id),
+        "date": Markup(story.date.isoformat()) if story.date else "",
+        "author": story.author or "",
+        "ticket": story.ticket or "",
+        "why": escape.summary(story.why),
+        "step": step,
+    }
+
+
+def _decisions(
+    adrs: dict[str, Adr], decided: Sequence[str], mentioned: Sequence[str]
+) -> dict[str, list[Adr]]:
+    """``decided``: ADRs named in the ``ADR:`` header of a migration that made or changed
+    it; ``mentioned``: the other ADRs that name it."""
+    first = [adrs[a] for a in decided if a in adrs]
+    return {
+        "decided": first,
+        "mentioned": [adrs[a] for a in mentioned if a in adrs and a not in decided],
+    }
+
+
 def _migration_meta(m: Migration | None) -> dict[str, str]:
     if m is None:
         return {}
@@ -473,6 +507,8 @@ def table_values(
                 "eventful": column.dropped
                 or any(e.migration_id != column.introduced_by for e in column.history),
                 "adrs": [adrs[a] for a in column.adrs if a in adrs],
+                **_decisions(adrs, column.decided_by, column.adrs),
+                "dropped_by": told(links, dropped_by(wiki, column, table)),
                 "references": Markup(", ").join(
                     _fk_target(links, fk, column.name) for fk in refs_out
                 ),
@@ -488,6 +524,8 @@ def table_values(
         "introduced": _migration_meta(migrations.get(table.introduced_by or "")),
         "table_history": timeline(links, table.history),
         "adrs": [adrs[a] for a in table.adrs if a in adrs],
+        **_decisions(adrs, table.decided_by, table.adrs),
+        "dropped_by": told(links, dropped_by(wiki, table)),
         "findings": findings_for(wiki, table.qualified),
         "references": [_fk_row(links, fk, fk.target) for fk in outgoing],
         "referenced_by": [_fk_row(links, fk, fk.source) for fk in incoming],
