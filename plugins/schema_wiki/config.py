@@ -74,6 +74,8 @@ class WikiConfig:
     connect_timeout: int = 5
     statement_timeout_ms: int = 5000
     lock_timeout_ms: int = 2000
+    #: Where a ticket id links to: ``https://tracker.example.com/browse/{ticket}``.
+    ticket_url: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -148,6 +150,19 @@ def parse_checks(raw: object) -> dict[str, RuleConfig]:
                 ) from None
         out[str(name)] = RuleConfig(level=level, exclude=exclude)
     return out
+
+
+def parse_ticket_url(raw: object) -> str | None:
+    """``ticket_url:``: an http(s) URL with ``{ticket}`` where the id goes, or nothing."""
+    if raw is None or raw == "":
+        return None
+    from .render.tickets import ticket_url_problem
+
+    value = str(raw).strip()
+    problem = ticket_url_problem(value)
+    if problem is not None:
+        raise ConfigError(problem)
+    return value
 
 
 def parse_coverage_min(raw: object) -> CoverageMin | None:

@@ -568,6 +568,16 @@ class Event:
 
 
 @dataclass(frozen=True)
+class RelatedMigration:
+    """A migration related to another by a ``Related migrations:`` header."""
+
+    migration_id: str
+    #: True when this migration's own header names the other; False when only the
+    #: other's header names this one (the link is shown both ways).
+    stated: bool = True
+
+
+@dataclass(frozen=True)
 class DropDate:
     """When a column may be dropped, and what said so."""
 
@@ -718,6 +728,9 @@ class Wiki:
     catalog: Catalog | None = None
     #: Findings that in-place ignores silenced, with the ignore that did it.
     silenced: tuple[Silenced, ...] = ()
+    #: migration id -> the migrations related to it by a ``Related migrations:``
+    #: header, its own or theirs.
+    related_migrations: dict[str, tuple[RelatedMigration, ...]] = field(default_factory=dict)
 
     @functools.cached_property
     def _tables(self) -> dict[tuple[str, str], Table]:
@@ -751,12 +764,43 @@ class Wiki:
         return {k: tuple(v) for k, v in out.items()}
 
     @functools.cached_property
+    def dropped_tables_by_name(self) -> dict[str, tuple[Table, ...]]:
+        """Dropped tables by exact name, in the order they were dropped."""
+        out: dict[str, list[Table]] = {}
+        for t in self.dropped_tables:
+            out.setdefault(t.name, []).append(t)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @functools.cached_property
+    def tables_by_former_name(self) -> dict[str, tuple[Table, ...]]:
+        """Tables (current, then dropped) by each lower-case name they had before a rename."""
+        out: dict[str, list[Table]] = {}
+        for t in (*self.tables, *self.dropped_tables):
+            for name in t.former_names:
+                bucket = out.setdefault(name.lower(), [])
+                if not any(t is other for other in bucket):
+                    bucket.append(t)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @functools.cached_property
     def migrations_by_key(self) -> dict[str, Migration]:
         """The first migration with each id, version and path, in order."""
         out: dict[str, Migration] = {}
         for m in self.migrations:
             for name in (m.id, m.version, m.path):
                 out.setdefault(name, m)
+        return out
+
+    @functools.cached_property
+    def migrations_by_name(self) -> dict[str, Migration]:
+        """Migrations by every lower-case name a header may give them: id, version, the
+        file or directory name, each file's name (``.sql`` left out); the first wins."""
+        out: dict[str, Migration] = {}
+        for m in self.migrations:
+            names = [m.id, m.version, m.path.rsplit("/", 1)[-1]]
+            names += [f.path.rsplit("/", 1)[-1] for f in m.files]
+            for name in names:
+                out.setdefault(name.removesuffix(".sql").lower(), m)
         return out
 
     @functools.cached_property

@@ -27,6 +27,7 @@ from ..config import (
     parse_checks,
     parse_coverage_min,
     parse_header_fields,
+    parse_ticket_url,
     resolve_today,
 )
 from ..errors import ConfigError, SchemaWikiError
@@ -104,6 +105,10 @@ class SchemaWikiConfig(base.Config):
     statement_timeout_ms = c.Type(int, default=5000)
     #: Longest a catalog query may wait for a lock, in milliseconds.
     lock_timeout_ms = c.Type(int, default=2000)
+    #: Where ticket ids in migration headers link to, with ``{ticket}`` where the id
+    #: goes: ``https://tracker.example.com/browse/{ticket}``. A ticket written as a
+    #: URL is a link without it.
+    ticket_url = c.Optional(c.Type(str))
 
 
 #: Every key ``schema-wiki:`` accepts.
@@ -164,6 +169,7 @@ def wiki_config(cfg: SchemaWikiConfig, config_file: str | os.PathLike[str]) -> W
         connect_timeout=cfg.connect_timeout,
         statement_timeout_ms=cfg.statement_timeout_ms,
         lock_timeout_ms=cfg.lock_timeout_ms,
+        ticket_url=parse_ticket_url(cfg.ticket_url),
     )
 
 
@@ -249,6 +255,7 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             migrations_dir=_relative(self.core.migrations_dir, self.core.root),
             erd_depth=self.core.erd_depth,
             warn_days=self.core.warn_days,
+            ticket_url=self.core.ticket_url,
         )
         builds_before = self.session.catalog_builds
         try:

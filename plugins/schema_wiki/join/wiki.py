@@ -23,6 +23,7 @@ from ..model import (
     Level,
     Location,
     Migration,
+    RelatedMigration,
     SchemaRef,
     Table,
     Wiki,
@@ -102,11 +103,13 @@ def build_wiki(
     wiki, adr_findings = _link_adrs(wiki)
     migration_adrs, adr_migrations, header_adrs, header_findings = _migration_adr_links(wiki)
     wiki = _decided(wiki, header_adrs)
+    related, related_findings = _related_migrations(wiki)
     return replace(
         wiki,
         migration_adrs=migration_adrs,
         adr_migrations=adr_migrations,
-        findings=(*adr_findings, *header_findings),
+        related_migrations=related,
+        findings=(*adr_findings, *header_findings, *related_findings),
     )
 
 
@@ -314,34 +317,90 @@ def find_table(wiki: Wiki, schema: str | None, name: str) -> Table | None:
             for t in wiki.tables_by_lower_name.get(name.lower(), ())
             if schema is None or t.schema == schema
         ]
+    return _preferred(candidates)
+
+
+def _preferred(candidates: list[Table]) -> Table | None:
     candidates.sort(key=lambda t: (t.schema != "public", t.schema))
     return candidates[0] if candidates else None
 
 
 def find_dropped_table(wiki: Wiki, schema: str | None, name: str) -> Table | None:
-    for t in wiki.dropped_tables:
-        if t.name == name and (schema is None or t.schema == schema):
+    """The first dropped table of that name (in ``schema`` when given)."""
+    for t in wiki.dropped_tables_by_name.get(name, ()):
+        if schema is None or t.schema == schema:
             return t
     return None
+
+
+def find_renamed_table(wiki: Wiki, schema: str | None, name: str) -> Table | None:
+    """A table, current else dropped, that was called ``name`` before a rename."""
+    for t in wiki.tables_by_former_name.get(name.lower(), ()):
+        if schema is None or t.schema == schema:
+            return t
+    return None
+
+
+def _column_now(table: Table, name: str) -> tuple[str, bool] | None:
+    """(the column's name today, whether it exists) for a name it has or had."""
+    if table.column(name) is not None:
+        return name, not table.dropped
+    lower = name.lower()
+    for c in table.columns:
+        if c.name.lower() == lower or lower in (n.lower() for n in c.former_names):
+            return c.name, not table.dropped and not c.dropped
+    for c in reversed(table.dropped_columns):
+        if c.name.lower() == lower or lower in (n.lower() for n in c.former_names):
+            return c.name, False
+    return None
+
+
+def _table_named(wiki: Wiki, schema: str | None, name: str) -> Table | None:
+    """The table ``name`` is: current, dropped, or renamed since."""
+    return (
+        find_table(wiki, schema, name)
+        or find_dropped_table(wiki, schema, name)
+        or find_renamed_table(wiki, schema, name)
+    )
 
 
 def resolve_ref(wiki: Wiki, ref: SchemaRef) -> tuple[Table | None, str | None, bool]:
     """(table, column name or None, exists now) for a reference; table None when unknown.
 
-    A reference to something that existed and was dropped resolves to the
-    table holding its history, with ``exists now`` False.
+    ``a.b`` is a table's column, else, when ``a`` is no table, schema ``a``'s
+    table ``b``. A reference to something that existed and was dropped
+    resolves to the table holding its history, with ``exists now`` False; one
+    to a name a table or column had before a rename resolves to it as it is
+    now, so the link leads to its history. The column is returned by its
+    current name.
     """
-    table = find_table(wiki, ref.schema, ref.table)
-    if table is not None:
-        if ref.column is None or table.column(ref.column) is not None:
-            return table, ref.column, True
-        if table.dropped_column(ref.column) is not None:
-            return table, ref.column, False
-        return None, None, False
-    gone = find_dropped_table(wiki, ref.schema, ref.table)
-    if gone is not None and (ref.column is None or gone.column(ref.column) is not None):
-        return gone, ref.column, False
+    if ref.column is None:
+        table = _table_named(wiki, ref.schema, ref.table)
+        return (table, None, not table.dropped) if table is not None else (None, None, False)
+    for table in _tables_for(wiki, ref.schema, ref.table):
+        found = _column_now(table, ref.column)
+        if found is not None:
+            return table, found[0], found[1]
+    if ref.schema is None:
+        # ``billing.customers``: a schema and a table.
+        table = _table_named(wiki, ref.table, ref.column)
+        if table is not None:
+            return table, None, not table.dropped
     return None, None, False
+
+
+def _tables_for(wiki: Wiki, schema: str | None, name: str) -> list[Table]:
+    """Every table a name may mean, most likely first: current, dropped, renamed."""
+    out: list[Table] = []
+    dropped = wiki.dropped_tables_by_name.get(name, ())
+    for table in (
+        find_table(wiki, schema, name),
+        *(t for t in reversed(dropped) if schema is None or t.schema == schema),
+        find_renamed_table(wiki, schema, name),
+    ):
+        if table is not None and not any(table is t for t in out):
+            out.append(table)
+    return out
 
 
 def _link_adrs(wiki: Wiki) -> tuple[Wiki, list[Finding]]:
@@ -349,31 +408,44 @@ def _link_adrs(wiki: Wiki) -> tuple[Wiki, list[Finding]]:
     that name it, and report names that never existed. Returns a new wiki."""
     adrs, findings = link_relations(list(wiki.adrs))
     wiki = replace(wiki, adrs=tuple(adrs))
-    known_tables = {t.name for t in [*wiki.tables, *wiki.dropped_tables]}
+    every = [*wiki.tables, *wiki.dropped_tables]
+    known_tables = {t.name for t in every} | {n for t in every for n in t.former_names}
+    known_schemas = {t.schema for t in every}
     # (schema, table, dropped) -> ADR ids, and the same with the column name.
     on_table: dict[tuple[str, str, bool], list[str]] = {}
     on_column: dict[tuple[str, str, bool, str], list[str]] = {}
-    for adr in adrs:
+    for i, adr in enumerate(adrs):
+        code: list[SchemaRef] = []
         for ref in adr.refs:
             table, column, _exists = resolve_ref(wiki, ref)
             if table is None:
-                # Backticked text that does not name a known table is just code.
-                if ref.explicit or _is_front_matter(adr, ref) or ref.table in known_tables:
-                    findings.append(
-                        Finding(
-                            "dangling-reference",
-                            Level.WARNING,
-                            adr.id,
-                            f"{ref.text} names no table or column that exists or existed;"
-                            " fix the name or remove the reference",
-                            ref.location,
-                        )
+                named = ref.explicit or _is_front_matter(adr, ref)
+                known = ref.column is not None and (
+                    ref.table in known_tables or ref.table in known_schemas
+                )
+                if not (named or known):
+                    # Backticked text that names no known table or schema (``true``,
+                    # ``config.yml``) is just code: no reference at all.
+                    code.append(ref)
+                    continue
+                findings.append(
+                    Finding(
+                        "dangling-reference",
+                        Level.WARNING,
+                        adr.id,
+                        f"{ref.text} names no table or column that exists or existed;"
+                        " fix the name or remove the reference",
+                        ref.location,
                     )
+                )
                 continue
             key = (table.schema, table.name, table.dropped)
             _add_once(on_table.setdefault(key, []), adr.id)
             if column is not None:
                 _add_once(on_column.setdefault((*key, column), []), adr.id)
+        if code:
+            adrs[i] = replace(adr, refs=tuple(r for r in adr.refs if r not in code))
+    wiki = replace(wiki, adrs=tuple(adrs))
     if not on_table:
         return wiki, findings
 
@@ -525,3 +597,87 @@ def find_migration(wiki: Wiki, name: str) -> Migration | None:
         if m.id.startswith(key) or key.startswith(m.id):
             return m
     return None
+
+
+# --- related migrations ------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"^\s*(?:none|n/?a|-+|todo|tbd|nothing|no)\s*\.?\s*$", re.IGNORECASE)
+_FIRST_WORD = re.compile(r"[^\s,;()]+")
+
+
+def is_placeholder(text: str) -> bool:
+    """``none``, ``n/a``, ``-``, ``TODO``: a field left unfilled, naming nothing."""
+    return _PLACEHOLDER.match(text) is not None
+
+
+def find_related(wiki: Wiki, item: str) -> Migration | None:
+    """The migration a ``Related migrations:`` item names, by its id, version, file or
+    directory (``20240215100000_add_legacy_id_to_users``, ``...sql``,
+    ``migrations/<id>/``, followed by words or not); None when it names none.
+
+    Unlike `find_migration`, a shared prefix is not enough: a related migration
+    that does not exist must be reported, not matched to a neighbour.
+    """
+    m = _FIRST_WORD.search(item.strip().removeprefix("- "))
+    if m is None:
+        return None
+    token = m.group(0).rstrip(".:").rstrip("/")
+    key = token.rsplit("/", 1)[-1].removesuffix(".sql")
+    return wiki.migrations_by_name.get(key.lower())
+
+
+def _item_line(field_line: int, value: str, item: str) -> int:
+    """The line of a list field's item: bullets start on the line after the key."""
+    lines = value.split("\n")
+    bulleted = 1 if lines and lines[0].lstrip()[:1] in ("-", "*", "+", "\u2022") else 0
+    for i, line in enumerate(lines):
+        if item in line:
+            return field_line + bulleted + i
+    return field_line
+
+
+def _related_migrations(
+    wiki: Wiki,
+) -> tuple[dict[str, tuple[RelatedMigration, ...]], list[Finding]]:
+    """``Related migrations:`` both ways; an item naming no migration is a finding."""
+    out: dict[str, list[RelatedMigration]] = {}
+    findings: list[Finding] = []
+
+    def add(owner: str, other: str, stated: bool) -> None:
+        bucket = out.setdefault(owner, [])
+        for i, known in enumerate(bucket):
+            if known.migration_id == other:
+                if stated and not known.stated:
+                    bucket[i] = RelatedMigration(other, True)
+                return
+        bucket.append(RelatedMigration(other, stated))
+
+    for migration in wiki.migrations:
+        field = migration.header.get("related migrations")
+        if field is None:
+            continue
+        for item in field.items:
+            if is_placeholder(item):
+                continue
+            other = find_related(wiki, item)
+            if other is None:
+                findings.append(
+                    Finding(
+                        "dangling-reference",
+                        Level.WARNING,
+                        migration.id,
+                        f"Related migrations names {item!r}, which is no migration;"
+                        " write its id (version_name) or remove it",
+                        Location(_header_file(migration), _item_line(field.line, field.value, item)),
+                    )
+                )
+                continue
+            if other.id == migration.id:
+                continue
+            add(migration.id, other.id, True)
+            add(other.id, migration.id, False)
+    return {k: tuple(v) for k, v in out.items()}, findings
+
+
+def _header_file(migration: Migration) -> str:
+    return migration.files[0].path if migration.files else migration.path

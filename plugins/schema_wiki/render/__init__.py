@@ -60,6 +60,8 @@ class RenderOptions:
     erd_depth: int = 1
     #: Days before a drop date when a column's badge turns from deprecated to expiring.
     warn_days: int = 30
+    #: Where ticket ids link to (``{ticket}`` is the id); None: only URLs are links.
+    ticket_url: str | None = None
 
 
 def _finalize(value: object) -> object:
@@ -138,6 +140,7 @@ def render_pages(
         erd_depth=options.erd_depth,
         warn_days=options.warn_days,
         only=only,
+        ticket_url=options.ticket_url,
     ):
         if only is None or ctx.path in only:
             pages[ctx.path] = render_one(env, ctx)

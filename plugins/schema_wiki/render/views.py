@@ -12,8 +12,9 @@ from itertools import groupby
 from markupsafe import Markup
 
 from ..join.drop_dates import DropStatus, drop_status
+from ..join.pg_types import pg_type
 from ..join.story import Account, dropped_by
-from ..join.wiki import find_migration, resolve_ref
+from ..join.wiki import find_migration, find_related, is_placeholder, resolve_ref
 from ..model import (
     Action,
     Adr,
@@ -31,6 +32,7 @@ from . import escape, paths
 from .drift_pages import drift_pages
 from .erd import ForeignKey, Relations, er_diagram
 from .reports import coverage, report_pages
+from .tickets import ticket_links
 from .types_pages import types_pages
 
 STATUS_KINDS = {
@@ -76,11 +78,17 @@ class Links:
         page: str,
         migrations: dict[str, Migration] | None = None,
         adrs: dict[str, Adr] | None = None,
+        ticket_url: str | None = None,
     ) -> None:
         self.wiki = wiki
         self.page = page
         self.migration_index = migrations
         self.adr_index = adrs
+        self.ticket_url = ticket_url
+
+    def ticket(self, text: str | None) -> Markup:
+        """A header's ``Ticket:``: URLs, and ticket ids when ``ticket_url`` is set, as links."""
+        return ticket_links(text, self.ticket_url)
 
     def _migration(self, migration_id: str) -> Migration | None:
         if self.migration_index is not None:
@@ -145,6 +153,21 @@ class Links:
         target = paths.table_page(table.schema, table.name, dropped=table.dropped)
         anchor = paths.column_anchor(column)
         return Markup(f"[{escape.code(ref.text)}]({self.url(target, anchor)})")
+
+
+def related_rows(wiki: Wiki, migration: Migration, links: Links) -> list[Markup]:
+    """A migration's related migrations, both ways, as links: those its header names
+    (one that matches no migration stays text, marked), then those whose header
+    names it."""
+    out: list[Markup] = []
+    for related in wiki.related_migrations.get(migration.id, ()):
+        link = links.migration(related.migration_id, dated=True)
+        out.append(link if related.stated else link + Markup(" <small>(names this one)</small>"))
+    field = migration.header.get("related migrations")
+    for item in field.items if field is not None else ():
+        if find_related(wiki, item) is None and not is_placeholder(item):
+            out.append(escape.md(item) + Markup(" <small>(no such migration)</small>"))
+    return out
 
 
 def _migration_label(m: Migration, *, title: bool, dated: bool) -> Markup:
@@ -315,7 +338,8 @@ def _what(event: Event) -> str:
     if event.old_name and event.new_name:
         what += f" from {escape.code(event.old_name)} to {escape.code(event.new_name)}"
     elif event.action in _TYPED and event.detail:
-        what += f" as {escape.code(event.detail)}"
+        # As PostgreSQL prints types, like the column's type beside it.
+        what += f" as {escape.code(pg_type(event.detail))}"
     elif event.action in _NAMED and event.detail:
         what += f" {escape.code(event.detail)}"
     return what
@@ -351,7 +375,7 @@ def told(links: Links, story: Account | None) -> dict[str, object] | None:
         "id": escape.code(story.migration_id),
         "date": Markup(story.date.isoformat()) if story.date else "",
         "author": story.author or "",
-        "ticket": story.ticket or "",
+        "ticket": links.ticket(story.ticket),
         "why": escape.summary(story.why),
         "step": step,
     }
@@ -369,13 +393,14 @@ def _decisions(
     }
 
 
-def _migration_meta(m: Migration | None) -> dict[str, str]:
+def _migration_meta(m: Migration | None, links: Links | None = None) -> dict[str, str]:
     if m is None:
         return {}
+    ticket = m.header.text("ticket")
     return {
         "date": Markup(m.date.isoformat()) if m.date else "",
         "author": m.header.text("author") or "",
-        "ticket": m.header.text("ticket") or "",
+        "ticket": links.ticket(ticket) if links is not None else (ticket or ""),
         "context": escape.summary(m.header.text("context")),
     }
 
@@ -402,7 +427,9 @@ def link_markdown(
 ) -> str:
     """A team's markdown with schema mentions linked and repository links re-pointed.
 
-    ``users.legacy_id`` in backticks becomes a link to the column. A link to a
+    ``users.legacy_id`` in backticks becomes a link to the column, ``users`` or
+    ``billing.customers`` a link to the table (any name the table or column
+    had before a rename too); a backticked word that names nothing stays code. A link to a
     file under the migrations directory becomes a link to that migration's
     page, one to an ADR file a link to the ADR's page, and one to a document
     shown on this very page (``here``: path -> anchor) a link to its section.
@@ -447,7 +474,7 @@ def link_markdown(
     return "\n".join(out)
 
 
-_BACKTICK = re.compile(r"(?<!\[)`((?:[A-Za-z_][\w$]*\.){1,2}[A-Za-z_][\w$]*)`")
+_BACKTICK = re.compile(r"(?<!\[)`((?:[A-Za-z_][\w$]*\.){0,2}[A-Za-z_][\w$]*)`")
 
 
 _NOWHERE = Location("")
@@ -501,7 +528,7 @@ def table_values(
                 # Safe: column_anchor keeps only [a-z0-9_-].
                 "anchor": Markup(paths.column_anchor(column.name)),
                 "badges": column_badges(wiki, table, column, keys, warn_days=warn_days),
-                "introduced": _migration_meta(intro),
+                "introduced": _migration_meta(intro, links),
                 "history": timeline(links, column.history),
                 # Worth showing when something happened after the introducing migration.
                 "eventful": column.dropped
@@ -521,7 +548,7 @@ def table_values(
     return {
         "table": table,
         "rows": rows,
-        "introduced": _migration_meta(migrations.get(table.introduced_by or "")),
+        "introduced": _migration_meta(migrations.get(table.introduced_by or ""), links),
         "table_history": timeline(links, table.history),
         "adrs": [adrs[a] for a in table.adrs if a in adrs],
         **_decisions(adrs, table.decided_by, table.adrs),
@@ -596,12 +623,13 @@ def page_contexts(
     erd_depth: int = 1,
     warn_days: int = 30,
     only: Container[str] | None = None,
+    ticket_url: str | None = None,
 ) -> Iterator[PageContext]:
     """One context per generated page (per-table, -migration and -ADR pages: those in ``only``).
 
     ``erd_depth`` is how many foreign-key hops a table's ER diagram reaches
     (0: no diagram); ``warn_days`` how close a drop date makes a column
-    ``expiring`` rather than ``deprecated``.
+    ``expiring`` rather than ``deprecated``; ``ticket_url`` where ticket ids link to.
     """
     migrations = {m.id: m for m in wiki.migrations}
     adrs = {a.id: a for a in wiki.adrs}
@@ -611,7 +639,7 @@ def page_contexts(
     def common(page: str) -> dict[str, object]:
         return {
             "wiki": wiki,
-            "L": Links(wiki, page, migrations, adrs),
+            "L": Links(wiki, page, migrations, adrs, ticket_url),
             "badge": badge,
             "status_badge": status_badge,
             "adr_label": adr_label,
@@ -624,7 +652,7 @@ def page_contexts(
         if only is not None and page not in only:
             continue
         values = common(page)
-        links = Links(wiki, page, migrations, adrs)
+        links = Links(wiki, page, migrations, adrs, ticket_url)
         values.update(
             table_values(wiki, table, links, relations, erd_depth=erd_depth, warn_days=warn_days)
         )
@@ -639,7 +667,7 @@ def page_contexts(
         page = paths.migration_page(migration.id)
         if only is not None and page not in only:
             continue
-        links = Links(wiki, page, migrations, adrs)
+        links = Links(wiki, page, migrations, adrs, ticket_url)
         here = {f"{migration.path}/{name}": document_anchor(name) for name in migration.documents}
         touched = []
         grouped = _touched_tables(wiki, relations, migration.id)
@@ -669,10 +697,11 @@ def page_contexts(
             fenced=escape.fenced,
             findings=found,
             fields=[
-                (f.key, f.value)
-                for f in migration.header.fields.values()
-                if f.key.lower() != "context"
+                (f.key, links.ticket(f.value) if key == "ticket" else f.value)
+                for key, f in migration.header.fields.items()
+                if key not in ("context", "related migrations")
             ],
+            related=related_rows(wiki, migration, links),
         )
         yield PageContext(page, "migration.md.j2", values)
 
@@ -701,7 +730,7 @@ def page_contexts(
 
     if wanted(paths.DROPPED):
         values = common(paths.DROPPED)
-        links = Links(wiki, paths.DROPPED, migrations, adrs)
+        links = Links(wiki, paths.DROPPED, migrations, adrs, ticket_url)
         values.update(
             dropped_tables=_dropped_tables(wiki, links, migrations),
             dropped_columns=_dropped_columns(wiki, links, migrations),
@@ -710,7 +739,7 @@ def page_contexts(
 
     if wanted(paths.MIGRATIONS_INDEX):
         values = common(paths.MIGRATIONS_INDEX)
-        links = Links(wiki, paths.MIGRATIONS_INDEX, migrations, adrs)
+        links = Links(wiki, paths.MIGRATIONS_INDEX, migrations, adrs, ticket_url)
         values.update(months=_months(wiki, relations, links))
         yield PageContext(paths.MIGRATIONS_INDEX, "migrations_index.md.j2", values)
 
@@ -796,7 +825,7 @@ def _months(wiki: Wiki, relations: Relations, links: Links) -> list[dict[str, ob
             {
                 "migration": m,
                 "author": m.header.text("author") or "",
-                "ticket": m.header.text("ticket") or "",
+                "ticket": links.ticket(m.header.text("ticket")),
                 "why": escape.summary(m.header.text("context")),
                 "tables": [links.table(t) for t in tables[:TIMELINE_TABLES]],
                 "more": max(0, len(tables) - TIMELINE_TABLES),
