@@ -339,9 +339,7 @@ FAILS: dict[str, Stop] = {
 
 
 @pytest.mark.parametrize("case", sorted(FAILS))
-def test_a_migration_postgresql_rejects_is_a_finding_at_its_line(
-    tmp_path: Path, case: str
-) -> None:
+def test_a_migration_postgresql_rejects_is_a_finding_at_its_line(tmp_path: Path, case: str) -> None:
     fail = FAILS[case]
     project = _project(tmp_path / "p", fail.files, fail.config)
     result = run(["schema-wiki", "check"], project)

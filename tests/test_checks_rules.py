@@ -21,7 +21,6 @@ from factories import TODAY
 from schema_wiki.checks import RULES, Context, run_checks
 from schema_wiki.config import CoverageMin, RuleConfig, WikiConfig
 from schema_wiki.join import drift
-from schema_wiki.pipeline import load
 from schema_wiki.model import (
     Catalog,
     CatalogConstraint,
@@ -29,6 +28,7 @@ from schema_wiki.model import (
     Finding,
     Level,
 )
+from schema_wiki.pipeline import load
 from schema_wiki.sources.adrs import load_adrs
 from schema_wiki.sources.migrations import load_migrations
 

@@ -122,7 +122,7 @@ def unknown_settings(cfg: SchemaWikiConfig) -> None:
     silently lose the team's rule settings and ``migratons:`` would read the
     default directory: a typo must stop the build instead, with a suggestion.
     """
-    unknown = sorted(str(key) for key in cfg.keys() if key not in SETTINGS)
+    unknown = sorted(str(key) for key in cfg if key not in SETTINGS)
     if not unknown:
         return
     problems = []

@@ -668,7 +668,9 @@ def _related_migrations(
                         migration.id,
                         f"Related migrations names {item!r}, which is no migration;"
                         " write its id (version_name) or remove it",
-                        Location(_header_file(migration), _item_line(field.line, field.value, item)),
+                        Location(
+                            _header_file(migration), _item_line(field.line, field.value, item)
+                        ),
                     )
                 )
                 continue
