@@ -231,3 +231,27 @@ def test_setup_sql_that_fails_is_a_finding_on_its_file(tmp_path: Path) -> None:
     assert "setup_sql failed before any migration" in found.message
     assert "before any migration" in found.message
     assert wiki.tables == ()
+
+
+def test_a_transaction_the_file_opened_is_rolled_back_with_the_failure(tmp_path: Path) -> None:
+    config = _project(
+        tmp_path,
+        {
+            "migrations/20240101000000_users.sql": "CREATE TABLE users (id int);\n",
+            "migrations/20240201000000_own_transaction.sql": (
+                "ALTER TABLE users ADD COLUMN before_begin text;\n"
+                "BEGIN;\n"
+                "ALTER TABLE users ADD COLUMN inside text;\n"
+                "ALTER TABLE nope ADD COLUMN x int;\n"
+                "COMMIT;\n"
+            ),
+        },
+    )
+    wiki = load(config)
+    assert wiki.catalog is not None and wiki.catalog.failure is not None
+    assert wiki.catalog.failure.statements_applied == 1
+    [users] = wiki.tables
+    assert [c.name for c in users.columns] == ["id", "before_begin"]
+    assert [c.name for c in users.dropped_columns] == []
+    [found] = [f for f in wiki.findings if f.rule == "migration-failed"]
+    assert str(found.location) == "migrations/20240201000000_own_transaction.sql:4"

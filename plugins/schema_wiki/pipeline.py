@@ -35,6 +35,7 @@ import gc
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -276,15 +277,33 @@ def _failing_migration(
     return 0, None
 
 
+_OPENS = re.compile(r"^\s*(?:BEGIN|START\s+TRANSACTION)\b", re.IGNORECASE)
+_CLOSES = re.compile(r"^\s*(?:COMMIT|END|ROLLBACK|ABORT)\b", re.IGNORECASE)
+
+
 def _statements_before(migration: Migration, location: Location) -> int:
-    """How many statements come before the one the failing line belongs to."""
+    """How many statements stayed applied before the one the failing line belongs to:
+    those before it, less those of a transaction the file opened and the failure
+    rolled back."""
     where = (_file_index(migration, location.path), location.line or 0)
     failing = 0
     for i, statement in enumerate(migration.statements):
         start = (_file_index(migration, statement.location.path), statement.location.line or 0)
         if start <= where:
             failing = i
-    return failing
+    opened: int | None = None
+    for i, statement in enumerate(migration.statements[:failing]):
+        text = _strip_comments(statement.sql)
+        if _OPENS.match(text):
+            opened = i
+        elif _CLOSES.match(text):
+            opened = None
+    return opened if opened is not None else failing
+
+
+def _strip_comments(sql: str) -> str:
+    lines = [line for line in sql.split("\n") if not line.strip().startswith("--")]
+    return "\n".join(lines)
 
 
 def _file_index(migration: Migration, path: str) -> int:

@@ -319,9 +319,11 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
                     files.append(File.generated(config, uri, abs_src_path=str(source)))
 
     def _serve_broken(self, files: Files, config: MkDocsConfig, message: str) -> Files:
-        """While serving, a source that cannot be loaded (a migration PostgreSQL rejects,
-        an unreadable directory) puts its error on top of every page of the last good
-        build, or on the index pages when there was none, so the reader sees it."""
+        """While serving, a source that cannot be loaded (an unreadable directory, two
+        migrations with one version, a server that does not start) puts its error on top
+        of every page of the last good build, or on the index pages when there was none,
+        so the reader sees it. (A migration PostgreSQL rejects is a finding instead: the
+        pages show the schema as it stood before it, marked incomplete.)"""
         from ..render.escape import md
 
         lines = "\n".join(f"    {md(line)}" for line in message.splitlines() or [""])
