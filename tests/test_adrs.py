@@ -45,8 +45,9 @@ def test_seed_adr_as_written() -> None:
     assert adr.date is None
     assert adr.format == "nygard"
     assert "20240215_split_users_table" in adr.migrations
-    # `users` alone in backticks is a table name, not table.column: not a reference.
-    assert adr.refs == ()
+    # `users` alone in backticks may be a table: a candidate the join keeps if it is one.
+    assert [r.text for r in adr.refs] == ["users", "user_profiles"]
+    assert not any(r.explicit for r in adr.refs)
 
 
 # --- MADR ------------------------------------------------------------------------------

@@ -10,9 +10,12 @@ Two kinds of broken input, by design:
   findings (a file that could not be read) still fail the build, after the site
   is written.
 * **Input that leaves the schema unknown** (two migrations with one version, a
-  migration PostgreSQL rejects, a migrations directory that is a file): the
-  build stops with one message naming the file (and line), exit 1 from
-  ``mkdocs build``, 2 from ``schema-wiki``; no traceback.
+  migrations directory that is a file): the build stops with one message naming
+  the file (and line), exit 1 from ``mkdocs build``, 2 from ``schema-wiki``; no
+  traceback.
+* **A migration PostgreSQL rejects**: the schema is known up to it, so it is a
+  ``migration-failed`` error finding at its file:line (exit 1 from both), and
+  the pages show the schema as it stood before it.
 """
 
 from __future__ import annotations
@@ -290,6 +293,25 @@ STOPS: dict[str, Stop] = {
         r"migrations/20240101090000_create_b\.sql: two migrations have version 20240101090000:"
         r" migrations/20240101090000_create_a\.sql and migrations/20240101090000_create_b\.sql",
     ),
+    "migrations is a file": Stop(
+        {"migrations": "CREATE TABLE a (x int);\n"},
+        r"migrations: directory migrations is a file",
+    ),
+    "adrs is a file": Stop(
+        {"migrations/20240101090000_a.sql": "CREATE TABLE a (x int);\n", "adrs": "# not a dir"},
+        r"adrs: adrs is a file, not a directory",
+    ),
+    "migrations missing": Stop(
+        {"adrs/0001-x.md": "# X\n"},
+        r"migrations: directory db/migrations does not exist",
+        config="      migrations: db/migrations\n",
+    ),
+}
+
+
+#: Migrations PostgreSQL rejects: the schema is known up to them, so each is an error
+#: finding (migration-failed) at its file:line, exit 1, in every report format.
+FAILS: dict[str, Stop] = {
     "SQL PostgreSQL cannot parse": Stop(
         {"migrations/20240101090000_a.sql": _HEADER + "\nCREATE TABLLE a (x int);\n"},
         r"migrations/20240101090000_a\.sql:5: migration 20240101090000_a failed:"
@@ -313,20 +335,37 @@ STOPS: dict[str, Stop] = {
         {"migrations/20240101090000_a.sql": b"CREATE TABLE a (x text DEFAULT 'a\x00b');\n"},
         r"migrations/20240101090000_a\.sql:1: migration 20240101090000_a failed",
     ),
-    "migrations is a file": Stop(
-        {"migrations": "CREATE TABLE a (x int);\n"},
-        r"migrations: directory migrations is a file",
-    ),
-    "adrs is a file": Stop(
-        {"migrations/20240101090000_a.sql": "CREATE TABLE a (x int);\n", "adrs": "# not a dir"},
-        r"adrs: adrs is a file, not a directory",
-    ),
-    "migrations missing": Stop(
-        {"adrs/0001-x.md": "# X\n"},
-        r"migrations: directory db/migrations does not exist",
-        config="      migrations: db/migrations\n",
-    ),
 }
+
+
+@pytest.mark.parametrize("case", sorted(FAILS))
+def test_a_migration_postgresql_rejects_is_a_finding_at_its_line(tmp_path: Path, case: str) -> None:
+    fail = FAILS[case]
+    project = _project(tmp_path / "p", fail.files, fail.config)
+    result = run(["schema-wiki", "check"], project)
+    _no_traceback(result)
+    assert result.returncode == 1, result.stdout + result.stderr
+    [line] = [x for x in result.stdout.splitlines() if "migration-failed" in x]
+    where, says = fail.says.split(": ", 1)
+    assert re.match(rf"{where}: error migration-failed: {says}", line), line
+    assert "the wiki shows the schema as it stood before any migration" in line
+
+
+def test_a_migration_postgresql_rejects_fails_mkdocs_build_after_writing_the_site(
+    tmp_path: Path,
+) -> None:
+    fail = FAILS["SQL PostgreSQL cannot parse"]
+    project = _project(tmp_path / "p", fail.files, fail.config)
+    result = run(["mkdocs", "build", "-d", "site"], project)
+    _no_traceback(result)
+    assert result.returncode == 1
+    assert re.search(
+        r"ERROR +- +schema_wiki: migrations/20240101090000_a\.sql:5: error migration-failed:",
+        result.stderr,
+    ), result.stderr
+    page = (project / "site/migrations/20240101090000_a/index.html").read_text()
+    assert "Incomplete: the migrations did not all apply" in page
+    assert "migration-failed" in page
 
 
 @pytest.mark.parametrize("case", sorted(STOPS))
@@ -342,7 +381,7 @@ def test_input_that_leaves_the_schema_unknown_stops_check_with_one_clear_message
     assert re.match(rf"schema-wiki: {stop.says}", first), first
 
 
-@pytest.mark.parametrize("case", ["duplicate versions", "SQL PostgreSQL cannot parse"])
+@pytest.mark.parametrize("case", ["duplicate versions", "migrations is a file"])
 def test_and_stops_mkdocs_build_without_a_traceback(tmp_path: Path, case: str) -> None:
     stop = STOPS[case]
     project = _project(tmp_path / "p", stop.files, stop.config)

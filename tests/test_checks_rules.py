@@ -19,7 +19,7 @@ import pytest
 from checks_support import adr, check, of_rule, sql_migration, table, wiki_of
 from factories import TODAY
 from schema_wiki.checks import RULES, Context, run_checks
-from schema_wiki.config import CoverageMin, RuleConfig
+from schema_wiki.config import CoverageMin, RuleConfig, WikiConfig
 from schema_wiki.join import drift
 from schema_wiki.model import (
     Catalog,
@@ -28,6 +28,7 @@ from schema_wiki.model import (
     Finding,
     Level,
 )
+from schema_wiki.pipeline import load
 from schema_wiki.sources.adrs import load_adrs
 from schema_wiki.sources.migrations import load_migrations
 
@@ -214,10 +215,30 @@ def _ignore(sql: str) -> Case:
     return run
 
 
+def _replay(sql: str) -> Case:
+    """The real pipeline on a real throwaway PostgreSQL: a second migration ``sql``."""
+
+    def run(tmp: Path) -> list[Finding]:
+        migrations = tmp / "migrations"
+        migrations.mkdir()
+        (migrations / "20240101000000_users.sql").write_text(
+            "CREATE TABLE users (id bigint);\n", encoding="utf-8"
+        )
+        (migrations / "20240201000000_more.sql").write_text(sql, encoding="utf-8")
+        config = WikiConfig(root=tmp, migrations_dir=migrations, adrs_dir=tmp / "adrs")
+        return list(load(config).findings)
+
+    return run
+
+
 _PLAN = "users 2024-01-11T10:00:00Z Marge <marge@example.com> # Users."
 
 #: rule -> (a case that must report it, a case that must not)
 CASES: dict[str, tuple[Case, Case]] = {
+    "migration-failed": (
+        _replay("ALTER TABLE userz ADD COLUMN email text;\n"),
+        _replay("ALTER TABLE users ADD COLUMN email text;\n"),
+    ),
     "expired-column": (lambda _: _drop_date("2024-08-15"), lambda _: _drop_date("2031-01-01")),
     "expiring-column": (lambda _: _drop_date("2026-02-20"), lambda _: _drop_date("2026-06-20")),
     "undocumented-table": (_comments(None, "c"), _comments("Users.", "c")),
@@ -324,6 +345,7 @@ def test_every_rule_is_documented() -> None:
 
 def test_source_rules_say_who_reports_them() -> None:
     with_check = {
+        "migration-failed",
         "expired-column",
         "expiring-column",
         "undocumented-table",

@@ -228,6 +228,9 @@ def test_a_level_from_checks_decides_the_exit_code(project: Path) -> None:
     [
         (["--format", "xml"], "", "invalid choice"),
         ([], "      checks:\n        expird-column: error\n", "did you mean 'expired-column'"),
+        ([], "      chekcs:\n        expired-column: warning\n", "did you mean 'checks'?"),
+        ([], "      migratons: migrations\n", "'migratons' (did you mean 'migrations'?)"),
+        ([], "      checks:\n        expired-column: {levle: info}\n", "did you mean 'level'?"),
         ([], "      coverage_min: 140\n", "not between 0 and 100"),
         ([], "      required_header_fields: 3\n", "required_header_fields"),
     ],

@@ -123,8 +123,13 @@ def test_anything_but_adrs_changing_renders_everything(tmp_path: Path) -> None:
     migration = sorted((tmp_path / "migrations").glob("*.sql"))[-1]
     migration.write_text(migration.read_text() + "\nCOMMENT ON TABLE x IS NULL;\n")
     # A changed migration rebuilds the catalog (the statement fails: nothing reuses it).
-    with pytest.raises(Exception):  # noqa: B017 - MigrationFailed
-        load(config, cache)
+    builds = cache.catalog_builds
+    broken = load(config, cache)
+    assert broken.catalog is not None and broken.catalog.failure is not None
+    assert [f.rule for f in broken.findings if f.level.value == "error"] == ["migration-failed"]
+    assert pages_to_render(previous, broken, rendering_key(options, ())) is None
+    load(config, cache)  # an incomplete catalog is never reused: applied again
+    assert cache.catalog_builds == builds + 2
 
 
 def test_a_serve_rebuild_reuses_the_join_and_migration_rules_and_gets_the_same_wiki(

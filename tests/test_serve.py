@@ -180,16 +180,32 @@ def test_serve_follows_adr_edits_and_survives_broken_files(project: Path, server
     page = server.wait_for(ADR_URL, lambda b: "Keep users lean again" in b, "the fixed ADR")
     assert "front matter is not valid YAML" not in page
 
-    # 5. A migration PostgreSQL rejects: every page says so, the log too, the server answers.
-    (project / "migrations" / "20240201090000_broken.sql").write_text(
+    # 5. A migration PostgreSQL rejects: every page says the schema is incomplete and where
+    # it stopped, the migration's page has the finding, the log too; the server answers.
+    broken = project / "migrations" / "20240201090000_broken.sql"
+    broken.write_text(
         "-- Migration: Broken\n-- Date: 2024-02-01\nALTER TABLE nope ADD COLUMN x int;\n"
     )
     page = server.wait_for(
-        ADR_URL, lambda b: "schema-wiki cannot build the wiki" in b, "the migration error"
+        ADR_URL, lambda b: "Incomplete: the migrations did not all apply" in b, "the banner"
     )
-    assert "20240201090000_broken.sql" in text_of(page)
-    assert "Keep users lean again" in page  # the last good page, under the banner
-    assert "20240201090000_broken" in server.log()
+    assert "migrations/20240201090000_broken.sql:3" in text_of(page)
+    assert 'relation "nope" does not exist' in text_of(page).replace("&#34;", '"')
+    assert "Keep users lean again" in page  # the page itself, under the banner
+    assert re.search(
+        r"ERROR\s+-.*migrations/20240201090000_broken\.sql:3: error migration-failed", server.log()
+    )
     status, index = server.get("/schema/")
-    assert status == 200 and "schema-wiki cannot build the wiki" in index
+    assert status == 200 and "Incomplete: the migrations did not all apply" in index
+    status, failed = server.get("/migrations/20240201090000_broken/")
+    assert status == 200 and "migration-failed" in failed
     assert server.proc.poll() is None
+
+    # 6. Fix it: the banner goes, the new column shows.
+    broken.write_text(
+        "-- Migration: Fixed\n-- Date: 2024-02-01\nALTER TABLE users ADD COLUMN x int;\n"
+    )
+    table = server.wait_for(
+        "/schema/public/users/", lambda b: "Incomplete" not in b and "column-x" in b, "the fix"
+    )
+    assert "migration-failed" not in table

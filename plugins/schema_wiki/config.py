@@ -7,6 +7,7 @@ builds a `WikiConfig`; tests and the command line can build one directly.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -73,6 +74,8 @@ class WikiConfig:
     connect_timeout: int = 5
     statement_timeout_ms: int = 5000
     lock_timeout_ms: int = 2000
+    #: Where a ticket id links to: ``https://tracker.example.com/browse/{ticket}``.
+    ticket_url: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -101,6 +104,10 @@ def resolve_today(value: object) -> dt.date:
         ) from None
 
 
+#: The settings one rule takes under ``checks:``.
+_RULE_KEYS = ("level", "exclude")
+
+
 def parse_checks(raw: object) -> dict[str, RuleConfig]:
     """Read the ``checks:`` mapping: ``rule: level`` or ``rule: {level: ..., exclude: [...]}``."""
     if raw is None:
@@ -115,6 +122,14 @@ def parse_checks(raw: object) -> dict[str, RuleConfig]:
         if isinstance(value, str):
             raw_level: object = value
         elif isinstance(value, Mapping):
+            for key in value:
+                if key not in _RULE_KEYS:
+                    close = difflib.get_close_matches(str(key), _RULE_KEYS, n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    raise ConfigError(
+                        f"checks.{name}: unknown setting {key!r}{hint} A rule takes"
+                        " level and exclude"
+                    )
             raw_level = value.get("level")
             ex = value.get("exclude", ())
             if isinstance(ex, str):
@@ -135,6 +150,19 @@ def parse_checks(raw: object) -> dict[str, RuleConfig]:
                 ) from None
         out[str(name)] = RuleConfig(level=level, exclude=exclude)
     return out
+
+
+def parse_ticket_url(raw: object) -> str | None:
+    """``ticket_url:``: an http(s) URL with ``{ticket}`` where the id goes, or nothing."""
+    if raw is None or raw == "":
+        return None
+    from .render.tickets import ticket_url_problem
+
+    value = str(raw).strip()
+    problem = ticket_url_problem(value)
+    if problem is not None:
+        raise ConfigError(problem)
+    return value
 
 
 def parse_coverage_min(raw: object) -> CoverageMin | None:

@@ -456,6 +456,31 @@ class CatalogDomain:
 
 
 @dataclass(frozen=True)
+class ReplayFailure:
+    """Why the throwaway PostgreSQL stopped applying the migrations.
+
+    The catalog read afterwards is the schema as it stood after the last
+    migration that applied (``applied_through``).
+    """
+
+    #: The migration PostgreSQL rejected; None when ``setup_sql`` failed.
+    migration_id: str | None
+    #: The failing line (None for inline ``setup_sql``).
+    location: Location | None
+    #: PostgreSQL's own words.
+    pg_message: str
+    #: The report on one line: PostgreSQL's message, detail, hint, what to do.
+    summary: str
+    #: The whole report, with the failing statement.
+    message: str
+    #: The last migration that applied in full; None when none did.
+    applied_through: str | None = None
+    #: Statements of the failing migration that stayed applied (one run statement by
+    #: statement keeps those before the failing one; a transaction keeps none).
+    statements_applied: int = 0
+
+
+@dataclass(frozen=True)
 class Catalog:
     """What the live database says the schema is now."""
 
@@ -469,6 +494,8 @@ class Catalog:
     #: Extensions the throwaway server had only as schema-wiki's stand-ins
     #: (``pgcrypto``, ``uuid-ossp``; see ``replay/standin.py``).
     standins: tuple[str, ...] = ()
+    #: Set when the migrations did not all apply: the catalog is then incomplete.
+    failure: ReplayFailure | None = None
 
     def table(self, schema: str, name: str) -> CatalogTable | None:
         for t in self.tables:
@@ -551,6 +578,16 @@ class Event:
 
 
 @dataclass(frozen=True)
+class RelatedMigration:
+    """A migration related to another by a ``Related migrations:`` header."""
+
+    migration_id: str
+    #: True when this migration's own header names the other; False when only the
+    #: other's header names this one (the link is shown both ways).
+    stated: bool = True
+
+
+@dataclass(frozen=True)
 class DropDate:
     """When a column may be dropped, and what said so."""
 
@@ -580,6 +617,11 @@ class Column:
     identity: str | None = None
     #: The expression of a generated column.
     generated: str | None = None
+    #: Names the column had before, oldest first (a reference may use one).
+    former_names: tuple[str, ...] = ()
+    #: ADR ids a migration that added or changed the column names in its ``ADR:``
+    #: header: the decisions behind it (``adrs`` holds those that mention it).
+    decided_by: tuple[str, ...] = ()
 
     @property
     def anchor(self) -> str:
@@ -607,6 +649,11 @@ class Table:
     #: Columns that existed once and were dropped, kept as history.
     dropped_columns: tuple[Column, ...] = ()
     catalog: CatalogTable | None = None
+    #: Names the table had before, oldest first (a reference may use one).
+    former_names: tuple[str, ...] = ()
+    #: ADR ids a migration that created or changed the table (or one of its columns)
+    #: names in its ``ADR:`` header (``adrs`` holds those that mention it).
+    decided_by: tuple[str, ...] = ()
 
     @property
     def qualified(self) -> str:
@@ -691,6 +738,9 @@ class Wiki:
     catalog: Catalog | None = None
     #: Findings that in-place ignores silenced, with the ignore that did it.
     silenced: tuple[Silenced, ...] = ()
+    #: migration id -> the migrations related to it by a ``Related migrations:``
+    #: header, its own or theirs.
+    related_migrations: dict[str, tuple[RelatedMigration, ...]] = field(default_factory=dict)
 
     @functools.cached_property
     def _tables(self) -> dict[tuple[str, str], Table]:
@@ -724,12 +774,43 @@ class Wiki:
         return {k: tuple(v) for k, v in out.items()}
 
     @functools.cached_property
+    def dropped_tables_by_name(self) -> dict[str, tuple[Table, ...]]:
+        """Dropped tables by exact name, in the order they were dropped."""
+        out: dict[str, list[Table]] = {}
+        for t in self.dropped_tables:
+            out.setdefault(t.name, []).append(t)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @functools.cached_property
+    def tables_by_former_name(self) -> dict[str, tuple[Table, ...]]:
+        """Tables (current, then dropped) by each lower-case name they had before a rename."""
+        out: dict[str, list[Table]] = {}
+        for t in (*self.tables, *self.dropped_tables):
+            for name in t.former_names:
+                bucket = out.setdefault(name.lower(), [])
+                if not any(t is other for other in bucket):
+                    bucket.append(t)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @functools.cached_property
     def migrations_by_key(self) -> dict[str, Migration]:
         """The first migration with each id, version and path, in order."""
         out: dict[str, Migration] = {}
         for m in self.migrations:
             for name in (m.id, m.version, m.path):
                 out.setdefault(name, m)
+        return out
+
+    @functools.cached_property
+    def migrations_by_name(self) -> dict[str, Migration]:
+        """Migrations by every lower-case name a header may give them: id, version, the
+        file or directory name, each file's name (``.sql`` left out); the first wins."""
+        out: dict[str, Migration] = {}
+        for m in self.migrations:
+            names = [m.id, m.version, m.path.rsplit("/", 1)[-1]]
+            names += [f.path.rsplit("/", 1)[-1] for f in m.files]
+            for name in names:
+                out.setdefault(name.removesuffix(".sql").lower(), m)
         return out
 
     @functools.cached_property

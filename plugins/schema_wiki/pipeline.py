@@ -35,6 +35,7 @@ import gc
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,9 +46,9 @@ from .cache.incremental import Rendered, merged, pages_to_render
 from .cache.pagefiles import PageFiles, PageTexts
 from .checks import Context, RuleCache, run_checks
 from .config import WikiConfig
-from .errors import ConfigError, SchemaWikiError
+from .errors import ConfigError, MigrationFailed, SchemaWikiError
 from .join.wiki import JoinCache, build_wiki
-from .model import Catalog, Finding, Migration, Statement, Wiki
+from .model import Catalog, Finding, Location, Migration, ReplayFailure, Statement, Wiki
 from .render import ADR_FREE_PAGES, RenderOptions, render_pages
 from .sources.adrs import load_adrs
 from .sources.migrations import load_migrations
@@ -213,7 +214,7 @@ def get_catalog(
                 os.utime(disk.directory / name)  # the newest is pruned last
             return stored.catalog
 
-    from .replay.apply import apply_migrations
+    from .replay.apply import apply_until_failure
     from .replay.bookkeeping import create_tool_tables, hide
     from .replay.pgserver import ThrowawayPostgres
     from .replay.standin import installed_standins
@@ -223,23 +224,120 @@ def get_catalog(
     with ThrowawayPostgres(config.postgres_bin) as pg:
         # The migration tool's own tables exist while the migrations apply, as
         # with the tool, and are hidden from the wiki afterwards.
-        apply_migrations(
+        failed = apply_until_failure(
             pg.conninfo,
             migrations,
             read_setup_sql(config),
             prepare=lambda conn: hidden.extend(create_tool_tables(conn, fmt)),
         )
+        # After a failure: the schema as it stood after the last migration that applied.
         catalog = read_catalog(pg.conninfo, **options)  # type: ignore[arg-type]
         catalog = dataclasses.replace(
             hide(catalog, tuple(hidden)), standins=installed_standins(pg.conninfo)
         )
     if session is not None:
-        session.catalog_key, session.catalog = key, catalog
         session.catalog_builds += 1
+    if failed is not None:
+        # Never cached: each build tries again, and nothing reuses an incomplete schema.
+        return dataclasses.replace(catalog, failure=replay_failure(config, migrations, failed))
+    if session is not None:
+        session.catalog_key, session.catalog = key, catalog
     if disk is not None:
         disk.write(name, CatalogRecord(key, catalog))
         disk.prune("catalog-", KEEP_CATALOGS)
     return catalog
+
+
+def replay_failure(
+    config: WikiConfig, migrations: list[Migration], failed: MigrationFailed
+) -> ReplayFailure:
+    """What `MigrationFailed` says, as model data: which migration, where, why, and how far
+    the replay got."""
+    from .replay.apply import runs_in_transaction
+
+    lines = failed.message.split("\n")
+    # The report up to the statement excerpt, on one line.
+    head = [line.strip() for line in lines[: _excerpt_start(lines)] if line.strip()]
+    location = failed.location
+    index, migration = _failing_migration(migrations, location)
+    applied = 0
+    if migration is not None and not runs_in_transaction(migration) and location is not None:
+        applied = _statements_before(migration, location)
+    if migration is None:
+        # setup_sql: its file, when it is one.
+        value = (config.setup_sql or "").strip()
+        if value.endswith(".sql") and "\n" not in value and (config.root / value).is_file():
+            location = Location(value)
+        index = 0
+    previous = migrations[index - 1].id if index > 0 else None
+    after = f"after {previous}" if previous else "before any migration"
+    tail = (
+        "the migrations after it were not applied: the wiki shows the schema as it stood"
+        f" {after}; fix the statement and build again"
+    )
+    return ReplayFailure(
+        migration_id=migration.id if migration is not None else None,
+        location=location,
+        pg_message=failed.pg_message,
+        summary="; ".join([*head, tail]),
+        message=failed.message,
+        applied_through=previous,
+        statements_applied=applied,
+    )
+
+
+def _excerpt_start(lines: list[str]) -> int:
+    for i, line in enumerate(lines):
+        if line.startswith("  statement at "):
+            return i
+    return len(lines)
+
+
+def _failing_migration(
+    migrations: list[Migration], location: Location | None
+) -> tuple[int, Migration | None]:
+    if location is None:
+        return 0, None
+    for i, m in enumerate(migrations):
+        if location.path == m.path or any(f.path == location.path for f in m.files):
+            return i, m
+    return 0, None
+
+
+_OPENS = re.compile(r"^\s*(?:BEGIN|START\s+TRANSACTION)\b", re.IGNORECASE)
+_CLOSES = re.compile(r"^\s*(?:COMMIT|END|ROLLBACK|ABORT)\b", re.IGNORECASE)
+
+
+def _statements_before(migration: Migration, location: Location) -> int:
+    """How many statements stayed applied before the one the failing line belongs to:
+    those before it, less those of a transaction the file opened and the failure
+    rolled back."""
+    where = (_file_index(migration, location.path), location.line or 0)
+    failing = 0
+    for i, statement in enumerate(migration.statements):
+        start = (_file_index(migration, statement.location.path), statement.location.line or 0)
+        if start <= where:
+            failing = i
+    opened: int | None = None
+    for i, statement in enumerate(migration.statements[:failing]):
+        text = _strip_comments(statement.sql)
+        if _OPENS.match(text):
+            opened = i
+        elif _CLOSES.match(text):
+            opened = None
+    return opened if opened is not None else failing
+
+
+def _strip_comments(sql: str) -> str:
+    lines = [line for line in sql.split("\n") if not line.strip().startswith("--")]
+    return "\n".join(lines)
+
+
+def _file_index(migration: Migration, path: str) -> int:
+    for i, f in enumerate(migration.files):
+        if f.path == path:
+            return i
+    return len(migration.files)
 
 
 def read_migrations(
@@ -463,6 +561,8 @@ def _previous(
 ) -> Rendered | None:
     """The pages to start from: serve's last build, or, for a one-off build in which
     only ADRs changed since the last, that build's record (its page files intact)."""
+    if wiki.catalog is not None and wiki.catalog.failure is not None:
+        return None  # an incomplete schema: every page says so
     if session.serve:
         return session.rendered
     if keys is None or config.cache_dir is None:
@@ -507,7 +607,13 @@ def _load_and_render(
         kept = {page for page in pages if page not in fresh}
     session.rendered = Rendered(wiki, inputs, pages) if session.serve else None
     backed = _write_pages(config, session, pages, kept)
-    if keys is not None and session.page_files is not None and backed.keys() == pages.keys():
+    complete = wiki.catalog is None or wiki.catalog.failure is None
+    if (
+        keys is not None
+        and complete
+        and session.page_files is not None
+        and backed.keys() == pages.keys()
+    ):
         assert config.cache_dir is not None
         digests = session.page_files.digests()
         memo.write_previous(config.cache_dir, keys.sources, wiki, inputs, digests)

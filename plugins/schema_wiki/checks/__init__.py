@@ -46,6 +46,7 @@ from . import (
     invalid_plan,
     invalid_status,
     low_coverage,
+    migration_failed,
     migration_not_in_journal,
     missing_header_field,
     missing_migration,
@@ -137,6 +138,7 @@ def _rule(module: ModuleType) -> Rule:
 RULES: tuple[Rule, ...] = tuple(
     _rule(m)
     for m in (
+        migration_failed,
         expired_column,
         expiring_column,
         undocumented_table,

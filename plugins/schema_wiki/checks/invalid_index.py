@@ -15,9 +15,10 @@ unique index)::
 or ``REINDEX INDEX CONCURRENTLY idx_users_email``. The finding points at the
 migration that created the index when the wiki knows it.
 
-Read from the catalog (``pg_index.indisvalid``). A throwaway database cannot
-hold one (a failed migration stops the build), so this rule matters when
-``database:`` names a real server.
+Read from the catalog (``pg_index.indisvalid``). In the throwaway database
+only a ``CREATE INDEX CONCURRENTLY`` that failed leaves one (next to a
+``migration-failed`` finding), so this rule matters most when ``database:``
+names a real server.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ Everything of substance happens in `project.load` and
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -26,9 +27,10 @@ from ..config import (
     parse_checks,
     parse_coverage_min,
     parse_header_fields,
+    parse_ticket_url,
     resolve_today,
 )
-from ..errors import SchemaWikiError
+from ..errors import ConfigError, SchemaWikiError
 from ..model import Finding, Level
 from ..pipeline import Session, build
 from ..render import RenderOptions
@@ -103,10 +105,42 @@ class SchemaWikiConfig(base.Config):
     statement_timeout_ms = c.Type(int, default=5000)
     #: Longest a catalog query may wait for a lock, in milliseconds.
     lock_timeout_ms = c.Type(int, default=2000)
+    #: Where ticket ids in migration headers link to, with ``{ticket}`` where the id
+    #: goes: ``https://tracker.example.com/browse/{ticket}``. A ticket written as a
+    #: URL is a link without it.
+    ticket_url = c.Optional(c.Type(str))
+
+
+#: Every key ``schema-wiki:`` accepts.
+SETTINGS: tuple[str, ...] = tuple(name for name, _option in SchemaWikiConfig._schema)
+
+
+def unknown_settings(cfg: SchemaWikiConfig) -> None:
+    """Raise `ConfigError` for a key under ``schema-wiki:`` that is no setting.
+
+    MkDocs only warns about such a key and drops it, so ``chekcs:`` would
+    silently lose the team's rule settings and ``migratons:`` would read the
+    default directory: a typo must stop the build instead, with a suggestion.
+    """
+    unknown = sorted(str(key) for key in cfg if key not in SETTINGS)
+    if not unknown:
+        return
+    problems = []
+    for key in unknown:
+        close = difflib.get_close_matches(key, SETTINGS, n=1, cutoff=0.6)
+        problems.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    raise ConfigError(
+        f"unknown setting{'s' if len(unknown) > 1 else ''} under schema-wiki: "
+        f"{', '.join(problems)}; the settings are {', '.join(sorted(SETTINGS))}"
+    )
 
 
 def wiki_config(cfg: SchemaWikiConfig, config_file: str | os.PathLike[str]) -> WikiConfig:
-    """The core's settings from the validated plugin config."""
+    """The core's settings from the validated plugin config.
+
+    Raises `ConfigError` for an unknown key or a bad value.
+    """
+    unknown_settings(cfg)
     root = Path(config_file).resolve().parent
 
     def under_root(value: str | None) -> Path | None:
@@ -135,6 +169,7 @@ def wiki_config(cfg: SchemaWikiConfig, config_file: str | os.PathLike[str]) -> W
         connect_timeout=cfg.connect_timeout,
         statement_timeout_ms=cfg.statement_timeout_ms,
         lock_timeout_ms=cfg.lock_timeout_ms,
+        ticket_url=parse_ticket_url(cfg.ticket_url),
     )
 
 
@@ -220,6 +255,7 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             migrations_dir=_relative(self.core.migrations_dir, self.core.root),
             erd_depth=self.core.erd_depth,
             warn_days=self.core.warn_days,
+            ticket_url=self.core.ticket_url,
         )
         builds_before = self.session.catalog_builds
         try:
@@ -283,9 +319,11 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
                     files.append(File.generated(config, uri, abs_src_path=str(source)))
 
     def _serve_broken(self, files: Files, config: MkDocsConfig, message: str) -> Files:
-        """While serving, a source that cannot be loaded (a migration PostgreSQL rejects,
-        an unreadable directory) puts its error on top of every page of the last good
-        build, or on the index pages when there was none, so the reader sees it."""
+        """While serving, a source that cannot be loaded (an unreadable directory, two
+        migrations with one version, a server that does not start) puts its error on top
+        of every page of the last good build, or on the index pages when there was none,
+        so the reader sees it. (A migration PostgreSQL rejects is a finding instead: the
+        pages show the schema as it stood before it, marked incomplete.)"""
         from ..render.escape import md
 
         lines = "\n".join(f"    {md(line)}" for line in message.splitlines() or [""])

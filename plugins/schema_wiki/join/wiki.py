@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from ..model import (
@@ -23,6 +23,7 @@ from ..model import (
     Level,
     Location,
     Migration,
+    RelatedMigration,
     SchemaRef,
     Table,
     Wiki,
@@ -30,6 +31,7 @@ from ..model import (
 from .adr_links import link_relations
 from .drop_dates import ALL_COLUMNS, comment_drop_date, header_drop_dates
 from .history import ColumnTrail, History, TableTrail, replay
+from .pg_types import pg_type
 
 _DIGITS = re.compile(r"(\d+)")
 
@@ -99,29 +101,54 @@ def build_wiki(
         catalog=catalog,
     )
     wiki, adr_findings = _link_adrs(wiki)
-    migration_adrs, adr_migrations, header_findings = _migration_adr_links(wiki)
+    migration_adrs, adr_migrations, header_adrs, header_findings = _migration_adr_links(wiki)
+    wiki = _decided(wiki, header_adrs)
+    related, related_findings = _related_migrations(wiki)
     return replace(
         wiki,
         migration_adrs=migration_adrs,
         adr_migrations=adr_migrations,
-        findings=(*adr_findings, *header_findings),
+        related_migrations=related,
+        findings=(*adr_findings, *header_findings, *related_findings),
     )
 
 
+def applied(migrations: Sequence[Migration], catalog: Catalog) -> list[Migration]:
+    """The migrations (and statements) the catalog holds the effects of: all of them,
+    or those before the one PostgreSQL rejected (`Catalog.failure`)."""
+    failure = catalog.failure
+    if failure is None:
+        return list(migrations)
+    out: list[Migration] = []
+    for migration in migrations:
+        if migration.id == failure.migration_id:
+            if failure.statements_applied:
+                kept = migration.statements[: failure.statements_applied]
+                out.append(replace(migration, statements=kept))
+            break
+        if failure.migration_id is None:
+            break  # setup_sql failed: nothing applied
+        out.append(migration)
+    return out
+
+
 def _join(migrations: Sequence[Migration], catalog: Catalog) -> _Unlinked:
-    history = replay(list(migrations))
-    stated = header_dates(list(migrations), history)
+    migrations = applied(migrations, catalog)
+    history = replay(migrations)
+    stated = header_dates(migrations, history)
     tables = tuple(_table(ct, history.table(ct.schema, ct.name), stated) for ct in catalog.tables)
     return _Unlinked(
         tables=tables,
-        dropped_tables=tuple(_dropped_table(t) for t in history.dropped_tables),
+        dropped_tables=tuple(_dropped_table(t, stated) for t in history.dropped_tables),
         touched={k: tuple(v) for k, v in history.touched.items()},
     )
 
 
-def _table(
-    ct: CatalogTable, trail: TableTrail | None, stated: dict[tuple[str, str, str], DropDate]
-) -> Table:
+#: Drop dates by column trail (`id` of a `ColumnTrail` of one replay).
+Stated = dict[int, DropDate]
+
+
+def _table(ct: CatalogTable, trail: TableTrail | None, stated: Stated) -> Table:
     columns = []
     for cc in ct.columns:
         col_trail = trail.columns.get(cc.name) if trail else None
@@ -137,11 +164,12 @@ def _table(
                 generated=cc.generated,
                 introduced_by=col_trail.introduced_by if col_trail else None,
                 history=tuple(col_trail.events) if col_trail else (),
-                drop_after=_drop_after(ct, cc.name, cc.comment, col_trail, stated),
+                drop_after=_drop_after(cc.comment, col_trail, stated),
+                former_names=tuple(col_trail.former_names) if col_trail else (),
             )
         )
     dropped = (
-        tuple(_dropped_column(c, 10_000 + i) for i, c in enumerate(trail.dropped_columns))
+        tuple(_dropped_column(c, 10_000 + i, stated) for i, c in enumerate(trail.dropped_columns))
         if trail
         else ()
     )
@@ -155,58 +183,61 @@ def _table(
         history=tuple(trail.events) if trail else (),
         dropped_columns=dropped,
         catalog=ct,
+        former_names=tuple(trail.former_names) if trail else (),
     )
 
 
-def header_dates(
-    migrations: list[Migration], history: History
-) -> dict[tuple[str, str, str], DropDate]:
-    """Drop dates stated in migration headers, by column (today's names).
+def _column_trails(history: History) -> Iterator[tuple[TableTrail, ColumnTrail]]:
+    """Every column the replay knows: of live and dropped tables, live and dropped."""
+    for table in [*history.tables.values(), *history.dropped_tables]:
+        for column in [*table.columns.values(), *table.dropped_columns]:
+            yield table, column
+
+
+def header_dates(migrations: Sequence[Migration], history: History) -> Stated:
+    """Drop dates stated in migration headers, by column trail (live and dropped columns).
 
     A header's plain date applies to the columns that migration adds; a
     migration that adds none (one that deprecates a column with a comment or
     an ALTER) gives it to the columns it touches. ``table.column: date`` items
-    name their columns explicitly. A later migration's date replaces an earlier one.
+    name their columns explicitly (by any name the table and column had),
+    preferring a column the migration touched. A later migration's date
+    replaces an earlier one.
     """
-    former: dict[str, tuple[str, str, str]] = {}
-    for (schema, tname), trail in history.tables.items():
-        for cname, col in trail.columns.items():
-            for t in (tname, *trail.former_names):
-                for n in (cname, *col.former_names):
-                    former.setdefault(f"{t}.{n}".lower(), (schema, tname, cname))
-                    former.setdefault(f"{schema}.{t}.{n}".lower(), (schema, tname, cname))
-    out: dict[tuple[str, str, str], DropDate] = {}
+    touched_by: dict[str, dict[int, ColumnTrail]] = {}
+    named: dict[str, list[ColumnTrail]] = {}
+    for table, column in _column_trails(history):
+        for event in column.events:
+            touched_by.setdefault(event.migration_id, {})[id(column)] = column
+        for t in (table.name, *table.former_names):
+            for n in (column.name, *column.former_names):
+                for key in (f"{t}.{n}", f"{table.schema}.{t}.{n}"):
+                    bucket = named.setdefault(key.lower(), [])
+                    if column not in bucket:
+                        bucket.append(column)
+    out: Stated = {}
     for migration in migrations:
         dates = header_drop_dates(migration)
         if not dates:
             continue
-        touched = [(s, t, c) for s, t, c in history.touched.get(migration.id, []) if c]
-        added = [key for key in touched if _introduced_by(history, key) == migration.id]
+        touched = list(touched_by.get(migration.id, {}).values())
         if ALL_COLUMNS in dates:
             day, where = dates[ALL_COLUMNS]
-            for key in added or touched:
-                out[key] = DropDate(day, where, "header")
+            added = [c for c in touched if c.introduced_by == migration.id]
+            for column in added or touched:
+                out[id(column)] = DropDate(day, where, "header")
         for ref, (day, where) in dates.items():
-            if ref != ALL_COLUMNS and ref in former:
-                out[former[ref]] = DropDate(day, where, "header")
+            candidates = named.get(ref, []) if ref != ALL_COLUMNS else []
+            if not candidates:
+                continue
+            mine = [c for c in candidates if any(c is t for t in touched)]
+            out[id((mine or candidates)[0])] = DropDate(day, where, "header")
     return out
 
 
-def _introduced_by(history: History, key: tuple[str, str, str]) -> str | None:
-    table_trail = history.table(key[0], key[1])
-    column_trail = table_trail.columns.get(key[2]) if table_trail else None
-    return column_trail.introduced_by if column_trail else None
-
-
-def _drop_after(
-    ct: CatalogTable,
-    name: str,
-    comment: str | None,
-    trail: ColumnTrail | None,
-    stated: dict[tuple[str, str, str], DropDate],
-) -> DropDate | None:
+def _drop_after(comment: str | None, trail: ColumnTrail | None, stated: Stated) -> DropDate | None:
     """The header's date first (an explicit field), else a date stated in the comment."""
-    from_header = stated.get((ct.schema, ct.name, name))
+    from_header = stated.get(id(trail)) if trail is not None else None
     if from_header is not None:
         return from_header
     day = comment_drop_date(comment)
@@ -225,10 +256,10 @@ def _drop_after(
     return DropDate(day, where, "comment")
 
 
-def _dropped_table(trail: TableTrail) -> Table:
+def _dropped_table(trail: TableTrail, stated: Stated) -> Table:
     live = list(trail.columns.values())
     columns = [
-        _dropped_column(c, position, dropped=position > len(live))
+        _dropped_column(c, position, stated, dropped=position > len(live))
         for position, c in enumerate([*live, *trail.dropped_columns], start=1)
     ]
     return Table(
@@ -240,20 +271,27 @@ def _dropped_table(trail: TableTrail) -> Table:
         introduced_by=trail.introduced_by,
         history=tuple(trail.events),
         dropped=True,
+        former_names=tuple(trail.former_names),
     )
 
 
-def _dropped_column(trail: ColumnTrail, position: int, *, dropped: bool = True) -> Column:
+def _dropped_column(
+    trail: ColumnTrail, position: int, stated: Stated, *, dropped: bool = True
+) -> Column:
+    comment = _last_comment(trail.events)
     return Column(
         name=trail.name,
-        type=trail.type or "",
+        # As PostgreSQL would print it, like the live columns' types.
+        type=pg_type(trail.type or ""),
         nullable=True,
         default=None,
-        comment=_last_comment(trail.events),
+        comment=comment,
         position=position,
         introduced_by=trail.introduced_by,
         history=tuple(trail.events),
+        drop_after=_drop_after(comment, trail, stated),
         dropped=dropped,
+        former_names=tuple(trail.former_names),
     )
 
 
@@ -279,34 +317,90 @@ def find_table(wiki: Wiki, schema: str | None, name: str) -> Table | None:
             for t in wiki.tables_by_lower_name.get(name.lower(), ())
             if schema is None or t.schema == schema
         ]
+    return _preferred(candidates)
+
+
+def _preferred(candidates: list[Table]) -> Table | None:
     candidates.sort(key=lambda t: (t.schema != "public", t.schema))
     return candidates[0] if candidates else None
 
 
 def find_dropped_table(wiki: Wiki, schema: str | None, name: str) -> Table | None:
-    for t in wiki.dropped_tables:
-        if t.name == name and (schema is None or t.schema == schema):
+    """The first dropped table of that name (in ``schema`` when given)."""
+    for t in wiki.dropped_tables_by_name.get(name, ()):
+        if schema is None or t.schema == schema:
             return t
     return None
+
+
+def find_renamed_table(wiki: Wiki, schema: str | None, name: str) -> Table | None:
+    """A table, current else dropped, that was called ``name`` before a rename."""
+    for t in wiki.tables_by_former_name.get(name.lower(), ()):
+        if schema is None or t.schema == schema:
+            return t
+    return None
+
+
+def _column_now(table: Table, name: str) -> tuple[str, bool] | None:
+    """(the column's name today, whether it exists) for a name it has or had."""
+    if table.column(name) is not None:
+        return name, not table.dropped
+    lower = name.lower()
+    for c in table.columns:
+        if c.name.lower() == lower or lower in (n.lower() for n in c.former_names):
+            return c.name, not table.dropped and not c.dropped
+    for c in reversed(table.dropped_columns):
+        if c.name.lower() == lower or lower in (n.lower() for n in c.former_names):
+            return c.name, False
+    return None
+
+
+def _table_named(wiki: Wiki, schema: str | None, name: str) -> Table | None:
+    """The table ``name`` is: current, dropped, or renamed since."""
+    return (
+        find_table(wiki, schema, name)
+        or find_dropped_table(wiki, schema, name)
+        or find_renamed_table(wiki, schema, name)
+    )
 
 
 def resolve_ref(wiki: Wiki, ref: SchemaRef) -> tuple[Table | None, str | None, bool]:
     """(table, column name or None, exists now) for a reference; table None when unknown.
 
-    A reference to something that existed and was dropped resolves to the
-    table holding its history, with ``exists now`` False.
+    ``a.b`` is a table's column, else, when ``a`` is no table, schema ``a``'s
+    table ``b``. A reference to something that existed and was dropped
+    resolves to the table holding its history, with ``exists now`` False; one
+    to a name a table or column had before a rename resolves to it as it is
+    now, so the link leads to its history. The column is returned by its
+    current name.
     """
-    table = find_table(wiki, ref.schema, ref.table)
-    if table is not None:
-        if ref.column is None or table.column(ref.column) is not None:
-            return table, ref.column, True
-        if table.dropped_column(ref.column) is not None:
-            return table, ref.column, False
-        return None, None, False
-    gone = find_dropped_table(wiki, ref.schema, ref.table)
-    if gone is not None and (ref.column is None or gone.column(ref.column) is not None):
-        return gone, ref.column, False
+    if ref.column is None:
+        table = _table_named(wiki, ref.schema, ref.table)
+        return (table, None, not table.dropped) if table is not None else (None, None, False)
+    for table in _tables_for(wiki, ref.schema, ref.table):
+        found = _column_now(table, ref.column)
+        if found is not None:
+            return table, found[0], found[1]
+    if ref.schema is None:
+        # ``billing.customers``: a schema and a table.
+        table = _table_named(wiki, ref.table, ref.column)
+        if table is not None:
+            return table, None, not table.dropped
     return None, None, False
+
+
+def _tables_for(wiki: Wiki, schema: str | None, name: str) -> list[Table]:
+    """Every table a name may mean, most likely first: current, dropped, renamed."""
+    out: list[Table] = []
+    dropped = wiki.dropped_tables_by_name.get(name, ())
+    for table in (
+        find_table(wiki, schema, name),
+        *(t for t in reversed(dropped) if schema is None or t.schema == schema),
+        find_renamed_table(wiki, schema, name),
+    ):
+        if table is not None and not any(table is t for t in out):
+            out.append(table)
+    return out
 
 
 def _link_adrs(wiki: Wiki) -> tuple[Wiki, list[Finding]]:
@@ -314,31 +408,44 @@ def _link_adrs(wiki: Wiki) -> tuple[Wiki, list[Finding]]:
     that name it, and report names that never existed. Returns a new wiki."""
     adrs, findings = link_relations(list(wiki.adrs))
     wiki = replace(wiki, adrs=tuple(adrs))
-    known_tables = {t.name for t in [*wiki.tables, *wiki.dropped_tables]}
+    every = [*wiki.tables, *wiki.dropped_tables]
+    known_tables = {t.name for t in every} | {n for t in every for n in t.former_names}
+    known_schemas = {t.schema for t in every}
     # (schema, table, dropped) -> ADR ids, and the same with the column name.
     on_table: dict[tuple[str, str, bool], list[str]] = {}
     on_column: dict[tuple[str, str, bool, str], list[str]] = {}
-    for adr in adrs:
+    for i, adr in enumerate(adrs):
+        code: list[SchemaRef] = []
         for ref in adr.refs:
             table, column, _exists = resolve_ref(wiki, ref)
             if table is None:
-                # Backticked text that does not name a known table is just code.
-                if ref.explicit or _is_front_matter(adr, ref) or ref.table in known_tables:
-                    findings.append(
-                        Finding(
-                            "dangling-reference",
-                            Level.WARNING,
-                            adr.id,
-                            f"{ref.text} names no table or column that exists or existed;"
-                            " fix the name or remove the reference",
-                            ref.location,
-                        )
+                named = ref.explicit or _is_front_matter(adr, ref)
+                known = ref.column is not None and (
+                    ref.table in known_tables or ref.table in known_schemas
+                )
+                if not (named or known):
+                    # Backticked text that names no known table or schema (``true``,
+                    # ``config.yml``) is just code: no reference at all.
+                    code.append(ref)
+                    continue
+                findings.append(
+                    Finding(
+                        "dangling-reference",
+                        Level.WARNING,
+                        adr.id,
+                        f"{ref.text} names no table or column that exists or existed;"
+                        " fix the name or remove the reference",
+                        ref.location,
                     )
+                )
                 continue
             key = (table.schema, table.name, table.dropped)
             _add_once(on_table.setdefault(key, []), adr.id)
             if column is not None:
                 _add_once(on_column.setdefault((*key, column), []), adr.id)
+        if code:
+            adrs[i] = replace(adr, refs=tuple(r for r in adr.refs if r not in code))
+    wiki = replace(wiki, adrs=tuple(adrs))
     if not on_table:
         return wiki, findings
 
@@ -391,12 +498,16 @@ def adr_number(text: str) -> int | None:
 
 def _migration_adr_links(
     wiki: Wiki,
-) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], list[Finding]]:
+) -> tuple[
+    dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], dict[str, list[str]], list[Finding]
+]:
     """Migration id -> ADR ids and the reverse, from migration headers (``ADR:``) and
-    from the migrations ADRs name; an ``ADR:`` naming no ADR is a finding."""
+    from the migrations ADRs name; then the header's links alone; an ``ADR:`` naming
+    no ADR is a finding."""
     by_number = {a.number: a for a in wiki.adrs if a.number is not None}
     migration_adrs: dict[str, list[str]] = {}
     adr_migrations: dict[str, list[str]] = {}
+    header_adrs: dict[str, list[str]] = {}
     findings: list[Finding] = []
 
     def link(migration_id: str, adr_id: str) -> None:
@@ -425,6 +536,7 @@ def _migration_adr_links(
                 )
                 continue
             link(migration.id, adr.id)
+            _add_once(header_adrs.setdefault(migration.id, []), adr.id)
     for adr in wiki.adrs:
         for name in adr.migrations:
             named = find_migration(wiki, name)
@@ -433,7 +545,45 @@ def _migration_adr_links(
     return (
         {k: tuple(v) for k, v in migration_adrs.items()},
         {k: tuple(v) for k, v in adr_migrations.items()},
+        header_adrs,
         findings,
+    )
+
+
+def _decided(wiki: Wiki, header_adrs: dict[str, list[str]]) -> Wiki:
+    """Give each table and column the ADRs named in the ``ADR:`` header of a migration
+    that created or changed it (a column's changes count for its table too)."""
+    if not header_adrs:
+        return wiki
+
+    def of(events: Iterable[Event]) -> list[str]:
+        out: list[str] = []
+        for event in events:
+            for adr_id in header_adrs.get(event.migration_id, ()):
+                _add_once(out, adr_id)
+        return out
+
+    def column(c: Column) -> Column:
+        ids = of(c.history)
+        return replace(c, decided_by=_merged(c.decided_by, ids)) if ids else c
+
+    def table(t: Table) -> Table:
+        columns = tuple(column(c) for c in t.columns)
+        gone = tuple(column(c) for c in t.dropped_columns)
+        ids = of(t.history)
+        for c in (*columns, *gone):
+            for adr_id in c.decided_by:
+                _add_once(ids, adr_id)
+        if not ids:
+            return t
+        return replace(
+            t, decided_by=_merged(t.decided_by, ids), columns=columns, dropped_columns=gone
+        )
+
+    return replace(
+        wiki,
+        tables=tuple(table(t) for t in wiki.tables),
+        dropped_tables=tuple(table(t) for t in wiki.dropped_tables),
     )
 
 
@@ -447,3 +597,89 @@ def find_migration(wiki: Wiki, name: str) -> Migration | None:
         if m.id.startswith(key) or key.startswith(m.id):
             return m
     return None
+
+
+# --- related migrations ------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"^\s*(?:none|n/?a|-+|todo|tbd|nothing|no)\s*\.?\s*$", re.IGNORECASE)
+_FIRST_WORD = re.compile(r"[^\s,;()]+")
+
+
+def is_placeholder(text: str) -> bool:
+    """``none``, ``n/a``, ``-``, ``TODO``: a field left unfilled, naming nothing."""
+    return _PLACEHOLDER.match(text) is not None
+
+
+def find_related(wiki: Wiki, item: str) -> Migration | None:
+    """The migration a ``Related migrations:`` item names, by its id, version, file or
+    directory (``20240215100000_add_legacy_id_to_users``, ``...sql``,
+    ``migrations/<id>/``, followed by words or not); None when it names none.
+
+    Unlike `find_migration`, a shared prefix is not enough: a related migration
+    that does not exist must be reported, not matched to a neighbour.
+    """
+    m = _FIRST_WORD.search(item.strip().removeprefix("- "))
+    if m is None:
+        return None
+    token = m.group(0).rstrip(".:").rstrip("/")
+    key = token.rsplit("/", 1)[-1].removesuffix(".sql")
+    return wiki.migrations_by_name.get(key.lower())
+
+
+def _item_line(field_line: int, value: str, item: str) -> int:
+    """The line of a list field's item: bullets start on the line after the key."""
+    lines = value.split("\n")
+    bulleted = 1 if lines and lines[0].lstrip()[:1] in ("-", "*", "+", "\u2022") else 0
+    for i, line in enumerate(lines):
+        if item in line:
+            return field_line + bulleted + i
+    return field_line
+
+
+def _related_migrations(
+    wiki: Wiki,
+) -> tuple[dict[str, tuple[RelatedMigration, ...]], list[Finding]]:
+    """``Related migrations:`` both ways; an item naming no migration is a finding."""
+    out: dict[str, list[RelatedMigration]] = {}
+    findings: list[Finding] = []
+
+    def add(owner: str, other: str, stated: bool) -> None:
+        bucket = out.setdefault(owner, [])
+        for i, known in enumerate(bucket):
+            if known.migration_id == other:
+                if stated and not known.stated:
+                    bucket[i] = RelatedMigration(other, True)
+                return
+        bucket.append(RelatedMigration(other, stated))
+
+    for migration in wiki.migrations:
+        field = migration.header.get("related migrations")
+        if field is None:
+            continue
+        for item in field.items:
+            if is_placeholder(item):
+                continue
+            other = find_related(wiki, item)
+            if other is None:
+                findings.append(
+                    Finding(
+                        "dangling-reference",
+                        Level.WARNING,
+                        migration.id,
+                        f"Related migrations names {item!r}, which is no migration;"
+                        " write its id (version_name) or remove it",
+                        Location(
+                            _header_file(migration), _item_line(field.line, field.value, item)
+                        ),
+                    )
+                )
+                continue
+            if other.id == migration.id:
+                continue
+            add(migration.id, other.id, True)
+            add(other.id, migration.id, False)
+    return {k: tuple(v) for k, v in out.items()}, findings
+
+
+def _header_file(migration: Migration) -> str:
+    return migration.files[0].path if migration.files else migration.path

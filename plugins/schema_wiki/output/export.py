@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from ..join.story import Account, dropped_by, introduced
 from ..model import Column, Event, Finding, Location, Migration, Table, Wiki
 
 FORMAT_VERSION = 1
@@ -35,7 +36,26 @@ def _event(event: Event, wiki: Wiki) -> dict[str, Any]:
     }
 
 
-def _column(column: Column, wiki: Wiki) -> dict[str, Any]:
+def _told(story: Account | None, wiki: Wiki) -> dict[str, Any] | None:
+    """A migration's account of a change: which (path and id), when, who, ticket, why,
+    and the step of a migration of several files."""
+    if story is None:
+        return None
+    m = wiki.migration(story.migration_id)
+    return {
+        "migration": m.path if m else story.migration_id,
+        "migration_id": story.migration_id,
+        "date": story.date.isoformat() if story.date else None,
+        "author": story.author,
+        "ticket": story.ticket,
+        "why": story.why,
+        "step": story.step,
+        "step_path": story.step_path,
+        "location": _loc(story.location),
+    }
+
+
+def _column(column: Column, wiki: Wiki, table: Table) -> dict[str, Any]:
     intro = wiki.migration(column.introduced_by) if column.introduced_by else None
     drop = column.drop_after
     return {
@@ -52,8 +72,13 @@ def _column(column: Column, wiki: Wiki) -> dict[str, Any]:
             {"kind": drop.source, "location": _loc(drop.location)} if drop else None
         ),
         "adrs": list(column.adrs),
+        "decided_by": list(column.decided_by),
         "identity": column.identity,
         "generated": column.generated,
+        "former_names": list(column.former_names),
+        "dropped": column.dropped or table.dropped,
+        "introduced": _told(introduced(wiki, column), wiki),
+        "dropped_by": _told(dropped_by(wiki, column, table), wiki),
     }
 
 
@@ -65,10 +90,15 @@ def _table(table: Table, wiki: Wiki) -> dict[str, Any]:
         "kind": table.kind,
         "comment": table.comment,
         "introduced_by": intro.path if intro else None,
-        "columns": [_column(c, wiki) for c in table.columns],
-        "dropped_columns": [_column(c, wiki) for c in table.dropped_columns],
+        "columns": [_column(c, wiki, table) for c in table.columns],
+        "dropped_columns": [_column(c, wiki, table) for c in table.dropped_columns],
         "history": [_event(e, wiki) for e in table.history],
         "adrs": list(table.adrs),
+        "decided_by": list(table.decided_by),
+        "former_names": list(table.former_names),
+        "dropped": table.dropped,
+        "introduced": _told(introduced(wiki, table), wiki),
+        "dropped_by": _told(dropped_by(wiki, table), wiki),
         "constraints": [asdict(c) for c in table.constraints],
         "indexes": [asdict(i) for i in table.indexes],
         "triggers": [asdict(t) for t in table.triggers],
@@ -92,6 +122,10 @@ def _migration(m: Migration, wiki: Wiki) -> dict[str, Any]:
         "files": [f.path for f in m.files],
         "transactional": m.transactional,
         "adrs": wiki.migration_adrs.get(m.id, []),
+        "related": [
+            {"migration_id": r.migration_id, "stated": r.stated}
+            for r in wiki.related_migrations.get(m.id, ())
+        ],
     }
 
 
@@ -131,6 +165,20 @@ def export_dict(wiki: Wiki) -> dict[str, Any]:
             "domains": [asdict(d) for d in wiki.catalog.domains] if wiki.catalog else [],
         },
         "findings": [_finding(f) for f in wiki.findings],
+        "replay_failure": _failure(wiki),
+    }
+
+
+def _failure(wiki: Wiki) -> dict[str, Any] | None:
+    """Where the migrations stopped applying (the model is then incomplete), or None."""
+    failure = wiki.catalog.failure if wiki.catalog is not None else None
+    if failure is None:
+        return None
+    return {
+        "migration_id": failure.migration_id,
+        "location": _loc(failure.location),
+        "message": failure.pg_message,
+        "applied_through": failure.applied_through,
     }
 
 

@@ -60,6 +60,8 @@ class RenderOptions:
     erd_depth: int = 1
     #: Days before a drop date when a column's badge turns from deprecated to expiring.
     warn_days: int = 30
+    #: Where ticket ids link to (``{ticket}`` is the id); None: only URLs are links.
+    ticket_url: str | None = None
 
 
 def _finalize(value: object) -> object:
@@ -138,10 +140,29 @@ def render_pages(
         erd_depth=options.erd_depth,
         warn_days=options.warn_days,
         only=only,
+        ticket_url=options.ticket_url,
     ):
         if only is None or ctx.path in only:
             pages[ctx.path] = render_one(env, ctx)
+    failure = wiki.catalog.failure if wiki.catalog is not None else None
+    if failure is not None:
+        from .views import Links
+
+        banner = env.get_template("incomplete.md.j2")
+        for path, text in pages.items():
+            top = banner.render(failure=failure, L=Links(wiki, path))
+            pages[path] = _on_top(top, text)
     return pages
+
+
+def _on_top(banner: str, text: str) -> str:
+    """``banner`` before ``text``, after its YAML front matter if it has one."""
+    if text.startswith("---\n"):
+        end = text.find("\n---\n", 4)
+        if end != -1:
+            cut = end + len("\n---\n")
+            return text[:cut] + "\n" + banner + "\n" + text[cut:]
+    return banner + "\n" + text
 
 
 def render_one(env: jinja2.Environment, ctx: PageContext) -> str:

@@ -9,7 +9,7 @@ to that ADR's or migration's page; a name that matches nothing stays text.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from markupsafe import Markup
 
@@ -150,13 +150,21 @@ class Mentions:
 
 
 def migration_facts(
-    wiki: Wiki, migration: Migration, mentions: Mentions, adr_link: Callable[[str], Markup]
+    wiki: Wiki,
+    migration: Migration,
+    mentions: Mentions,
+    adr_link: Callable[[str], Markup],
+    *,
+    related: Sequence[Markup] | None = None,
+    ticket: Callable[[str], Markup] | None = None,
 ) -> list[tuple[str, Markup]]:
     """The rows of a migration page's facts table, each fact once.
 
     The title is the page's heading and the context its own section, so neither
     is a row; related migrations and the decisions are links; ids written in
-    other fields (Dependencies) are linked too.
+    other fields (Dependencies) are linked too. ``related``, when given, is the
+    related migrations both ways (those this header names and those naming
+    it); ``ticket`` links a Ticket field (URLs, ``ticket_url``).
     """
     rows: list[tuple[str, Markup]] = [
         ("Id", escape.code(migration.id)),
@@ -165,15 +173,22 @@ def migration_facts(
             path_code(migration.path),
         ),
     ]
+    related_key = "Related migrations"
     for key, field in migration.header.fields.items():
         if key in ("migration", "context", "adr") or not field.value:
             continue
-        if key.startswith("related") and field.items:
+        if key.startswith("related") and related is not None:
+            related_key = field.key
+        elif key.startswith("related") and field.items:
             rows.append(
                 (field.key, Markup("<br>").join(_related(mentions, item) for item in field.items))
             )
+        elif key == "ticket" and ticket is not None:
+            rows.append((field.key, ticket(field.value)))
         else:
             rows.append((field.key, mentions.inline(field.value)))
+    if related:
+        rows.append((related_key, Markup("<br>").join(related)))
     decisions = [adr_link(adr_id) for adr_id in wiki.migration_adrs.get(migration.id, [])]
     adr_field = migration.header.get("adr")
     if adr_field is not None:

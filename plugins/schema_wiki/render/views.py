@@ -12,7 +12,9 @@ from itertools import groupby
 from markupsafe import Markup
 
 from ..join.drop_dates import DropStatus, drop_status
-from ..join.wiki import find_migration, resolve_ref
+from ..join.pg_types import pg_type
+from ..join.story import Account, dropped_by
+from ..join.wiki import find_migration, find_related, is_placeholder, resolve_ref
 from ..model import (
     Action,
     Adr,
@@ -32,6 +34,7 @@ from .erd import ForeignKey, Relations, er_diagram
 from .mentions import Mentions, migration_facts
 from .reports import coverage, report_pages
 from .table_history import table_history
+from .tickets import ticket_links
 from .types_pages import types_pages
 
 STATUS_KINDS = {
@@ -77,11 +80,17 @@ class Links:
         page: str,
         migrations: dict[str, Migration] | None = None,
         adrs: dict[str, Adr] | None = None,
+        ticket_url: str | None = None,
     ) -> None:
         self.wiki = wiki
         self.page = page
         self.migration_index = migrations
         self.adr_index = adrs
+        self.ticket_url = ticket_url
+
+    def ticket(self, text: str | None) -> Markup:
+        """A header's ``Ticket:``: URLs, and ticket ids when ``ticket_url`` is set, as links."""
+        return ticket_links(text, self.ticket_url)
 
     def _migration(self, migration_id: str) -> Migration | None:
         if self.migration_index is not None:
@@ -155,6 +164,21 @@ class Links:
         target = paths.table_page(table.schema, table.name, dropped=table.dropped)
         anchor = paths.column_anchor(column)
         return Markup(f"[{escape.code(ref.text)}]({self.url(target, anchor)})")
+
+
+def related_rows(wiki: Wiki, migration: Migration, links: Links) -> list[Markup]:
+    """A migration's related migrations, both ways, as links: those its header names
+    (one that matches no migration stays text, marked), then those whose header
+    names it."""
+    out: list[Markup] = []
+    for related in wiki.related_migrations.get(migration.id, ()):
+        link = links.migration(related.migration_id, dated=True)
+        out.append(link if related.stated else link + Markup(" <small>(names this one)</small>"))
+    field = migration.header.get("related migrations")
+    for item in field.items if field is not None else ():
+        if find_related(wiki, item) is None and not is_placeholder(item):
+            out.append(escape.md(item) + Markup(" <small>(no such migration)</small>"))
+    return out
 
 
 def _migration_label(m: Migration, *, title: bool, dated: bool) -> Markup:
@@ -325,7 +349,8 @@ def _what(event: Event) -> str:
     if event.old_name and event.new_name:
         what += f" from {escape.code(event.old_name)} to {escape.code(event.new_name)}"
     elif event.action in _TYPED and event.detail:
-        what += f" as {escape.code(event.detail)}"
+        # As PostgreSQL prints types, like the column's type beside it.
+        what += f" as {escape.code(pg_type(event.detail))}"
     elif event.action in _NAMED and event.detail:
         what += f" {escape.code(event.detail)}"
     return what
@@ -346,13 +371,47 @@ def timeline(links: Links, events: Sequence[Event]) -> list[Markup]:
     return lines
 
 
-def _migration_meta(m: Migration | None) -> dict[str, str]:
+def told(links: Links, story: Account | None) -> dict[str, object] | None:
+    """A migration's account of a change, ready for a template: ``link`` (by title),
+    ``id``, ``date``, ``author``, ``ticket``, ``why`` and ``step`` (in a migration of
+    several files: "step 2, `002_drop_bio.sql`"); None without one."""
+    if story is None:
+        return None
+    step = Markup("")
+    if story.step is not None and story.step_path is not None:
+        name = story.step_path.rsplit("/", 1)[-1]
+        step = Markup(f"step {story.step}, ") + escape.code(name)
+    return {
+        "link": links.migration(story.migration_id, title=True),
+        "id": escape.code(story.migration_id),
+        "date": Markup(story.date.isoformat()) if story.date else "",
+        "author": story.author or "",
+        "ticket": links.ticket(story.ticket),
+        "why": escape.summary(story.why),
+        "step": step,
+    }
+
+
+def _decisions(
+    adrs: dict[str, Adr], decided: Sequence[str], mentioned: Sequence[str]
+) -> dict[str, list[Adr]]:
+    """``decided``: ADRs named in the ``ADR:`` header of a migration that made or changed
+    it; ``mentioned``: the other ADRs that name it."""
+    first = [adrs[a] for a in decided if a in adrs]
+    return {
+        "decided": first,
+        "mentioned": [adrs[a] for a in mentioned if a in adrs and a not in decided],
+    }
+
+
+def _migration_meta(m: Migration | None, links: Links | None = None) -> dict[str, str]:
     if m is None:
         return {}
+    ticket = m.header.text("ticket")
     return {
         "date": Markup(m.date.isoformat()) if m.date else "",
         "author": m.header.text("author") or "",
-        "ticket": m.header.text("ticket") or "",
+        "ticket": links.ticket(ticket) if links is not None else (ticket or ""),
         "context": escape.summary(m.header.text("context")),
     }
 
@@ -379,7 +438,9 @@ def link_markdown(
 ) -> str:
     """A team's markdown with schema mentions linked and repository links re-pointed.
 
-    ``users.legacy_id`` in backticks becomes a link to the column. A link to a
+    ``users.legacy_id`` in backticks becomes a link to the column, ``users`` or
+    ``billing.customers`` a link to the table (any name the table or column
+    had before a rename too); a backticked word that names nothing stays code. A link to a
     file under the migrations directory becomes a link to that migration's
     page, one to an ADR file a link to the ADR's page, and one to a document
     shown on this very page (``here``: path -> anchor) a link to its section.
@@ -424,7 +485,7 @@ def link_markdown(
     return "\n".join(out)
 
 
-_BACKTICK = re.compile(r"(?<!\[)`((?:[A-Za-z_][\w$]*\.){1,2}[A-Za-z_][\w$]*)`")
+_BACKTICK = re.compile(r"(?<!\[)`((?:[A-Za-z_][\w$]*\.){0,2}[A-Za-z_][\w$]*)`")
 
 
 _NOWHERE = Location("")
@@ -480,7 +541,7 @@ def table_values(
                 # Safe: column_anchor keeps only [a-z0-9_-].
                 "anchor": Markup(paths.column_anchor(column.name)),
                 "badges": column_badges(wiki, table, column, keys, warn_days=warn_days),
-                "introduced": _migration_meta(intro),
+                "introduced": _migration_meta(intro, links),
                 "history": timeline(links, column.history),
                 # Worth showing when something happened after the introducing migration.
                 "eventful": column.dropped
@@ -489,6 +550,8 @@ def table_values(
                 # several of the table's columns; a column of its own keeps it here too.
                 "why_here": introduced_alone.get(column.introduced_by or "", False),
                 "adrs": [adrs[a] for a in column.adrs if a in adrs],
+                **_decisions(adrs, column.decided_by, column.adrs),
+                "dropped_by": told(links, dropped_by(wiki, column, table)),
                 "references": Markup(", ").join(
                     _fk_target(links, fk, column.name) for fk in refs_out
                 ),
@@ -503,9 +566,11 @@ def table_values(
         "table": table,
         "rows": rows,
         "history": table_history(table, lambda name: links.column(table, name), migrations, order),
-        "introduced": _migration_meta(migrations.get(table.introduced_by or "")),
+        "introduced": _migration_meta(migrations.get(table.introduced_by or ""), links),
         "table_history": timeline(links, table.history),
         "adrs": [adrs[a] for a in table.adrs if a in adrs],
+        **_decisions(adrs, table.decided_by, table.adrs),
+        "dropped_by": told(links, dropped_by(wiki, table)),
         "findings": findings_for(wiki, table.qualified),
         "references": [_fk_row(links, fk, fk.target) for fk in outgoing],
         "referenced_by": [_fk_row(links, fk, fk.source) for fk in incoming],
@@ -588,12 +653,13 @@ def page_contexts(
     erd_depth: int = 1,
     warn_days: int = 30,
     only: Container[str] | None = None,
+    ticket_url: str | None = None,
 ) -> Iterator[PageContext]:
     """One context per generated page (per-table, -migration and -ADR pages: those in ``only``).
 
     ``erd_depth`` is how many foreign-key hops a table's ER diagram reaches
     (0: no diagram); ``warn_days`` how close a drop date makes a column
-    ``expiring`` rather than ``deprecated``.
+    ``expiring`` rather than ``deprecated``; ``ticket_url`` where ticket ids link to.
     """
     migrations = {m.id: m for m in wiki.migrations}
     adrs = {a.id: a for a in wiki.adrs}
@@ -603,7 +669,7 @@ def page_contexts(
     def common(page: str) -> dict[str, object]:
         return {
             "wiki": wiki,
-            "L": Links(wiki, page, migrations, adrs),
+            "L": Links(wiki, page, migrations, adrs, ticket_url),
             "badge": badge,
             "status_badge": status_badge,
             "adr_label": adr_label,
@@ -616,7 +682,7 @@ def page_contexts(
         if only is not None and page not in only:
             continue
         values = common(page)
-        links = Links(wiki, page, migrations, adrs)
+        links = Links(wiki, page, migrations, adrs, ticket_url)
         values.update(
             table_values(wiki, table, links, relations, erd_depth=erd_depth, warn_days=warn_days)
         )
@@ -631,7 +697,7 @@ def page_contexts(
         page = paths.migration_page(migration.id)
         if only is not None and page not in only:
             continue
-        links = Links(wiki, page, migrations, adrs)
+        links = Links(wiki, page, migrations, adrs, ticket_url)
         here = {f"{migration.path}/{name}": document_anchor(name) for name in migration.documents}
         touched = []
         grouped = _touched_tables(wiki, relations, migration.id)
@@ -644,7 +710,14 @@ def page_contexts(
         values = common(page)
         values.update(
             migration=migration,
-            facts=migration_facts(wiki, migration, mentions, links.adr_with_status),
+            facts=migration_facts(
+                wiki,
+                migration,
+                mentions,
+                links.adr_with_status,
+                related=related_rows(wiki, migration, links),
+                ticket=links.ticket,
+            ),
             context=mentions.block(migration.header.text("context") or ""),
             touched=touched,
             adrs=[adrs[a] for a in wiki.migration_adrs.get(migration.id, []) if a in adrs],
@@ -669,11 +742,6 @@ def page_contexts(
             linenums=linenums,
             fenced=escape.fenced,
             findings=found,
-            fields=[
-                (f.key, f.value)
-                for f in migration.header.fields.values()
-                if f.key.lower() != "context"
-            ],
         )
         yield PageContext(page, "migration.md.j2", values)
 
@@ -703,7 +771,7 @@ def page_contexts(
 
     if wanted(paths.DROPPED):
         values = common(paths.DROPPED)
-        links = Links(wiki, paths.DROPPED, migrations, adrs)
+        links = Links(wiki, paths.DROPPED, migrations, adrs, ticket_url)
         values.update(
             dropped_tables=_dropped_tables(wiki, links, migrations),
             dropped_columns=_dropped_columns(wiki, links, migrations),
@@ -712,7 +780,7 @@ def page_contexts(
 
     if wanted(paths.MIGRATIONS_INDEX):
         values = common(paths.MIGRATIONS_INDEX)
-        links = Links(wiki, paths.MIGRATIONS_INDEX, migrations, adrs)
+        links = Links(wiki, paths.MIGRATIONS_INDEX, migrations, adrs, ticket_url)
         values.update(months=_months(wiki, relations, links))
         yield PageContext(paths.MIGRATIONS_INDEX, "migrations_index.md.j2", values)
 
@@ -807,7 +875,7 @@ def _months(wiki: Wiki, relations: Relations, links: Links) -> list[dict[str, ob
             {
                 "migration": m,
                 "author": m.header.text("author") or "",
-                "ticket": m.header.text("ticket") or "",
+                "ticket": links.ticket(m.header.text("ticket")),
                 "why": escape.summary(m.header.text("context")),
                 "tables": [links.table(t) for t in tables[:TIMELINE_TABLES]],
                 "more": max(0, len(tables) - TIMELINE_TABLES),

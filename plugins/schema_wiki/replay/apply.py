@@ -22,7 +22,7 @@ import psycopg
 from ..errors import MigrationFailed, ServerError
 from ..model import Location, Migration, Statement
 
-__all__ = ["apply_migrations", "runs_in_transaction"]
+__all__ = ["apply_migrations", "apply_until_failure", "runs_in_transaction"]
 
 # A statement that starts (after comments) with transaction control. Inside a
 # DO block or function body BEGIN is not at the statement's start.
@@ -207,6 +207,24 @@ def apply_migrations(
     location is the failing line; the message carries PostgreSQL's message and
     the statement) and `ServerError` when the database cannot be reached.
     """
+    failure = apply_until_failure(conninfo, migrations, setup_sql, prepare)
+    if failure is not None:
+        raise failure
+
+
+def apply_until_failure(
+    conninfo: str,
+    migrations: Sequence[Migration],
+    setup_sql: str | None = None,
+    prepare: Callable[[psycopg.Connection[Any]], None] | None = None,
+) -> MigrationFailed | None:
+    """`apply_migrations`, returning the first failure instead of raising it.
+
+    The database is then left as it stood after the last migration that
+    applied: a migration run in one transaction is rolled back whole; one run
+    statement by statement keeps the statements before the failing one (as
+    ``psql -f`` would). `ServerError` is still raised.
+    """
     try:
         conn = psycopg.connect(conninfo, autocommit=True)
     except psycopg.Error as exc:
@@ -218,14 +236,23 @@ def apply_migrations(
                 conn.execute(setup_sql.encode())
             except psycopg.Error as exc:
                 primary = exc.diag.message_primary or str(exc).strip()
-                raise MigrationFailed(
+                return MigrationFailed(
                     f"setup_sql failed before any migration: {primary}\n"
                     f"{_indent(_excerpt(setup_sql))}",
                     None,
                     setup_sql,
                     primary,
-                ) from None
+                )
         if prepare is not None:
             prepare(conn)
         for migration in migrations:
-            _apply_one(conn, migration)
+            try:
+                _apply_one(conn, migration)
+            except MigrationFailed as failure:
+                if not conn.broken and (
+                    conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+                ):
+                    # A file's own BEGIN before the failing statement: psql ends there.
+                    conn.execute("ROLLBACK")
+                return failure
+    return None

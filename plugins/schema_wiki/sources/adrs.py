@@ -27,8 +27,8 @@ front matter, the metadata bullets, the ``Status`` section and a ``Links`` /
 ``Related`` section; the join (`schema_wiki.adr_links`) resolves them.
 
 Schema references: ``tables:`` and ``columns:`` in the front matter,
-``table.column`` in backticks, and links to a table page
-(``../schema/public/users.md#column-email``).
+``table``, ``table.column``, ``schema.table`` and ``schema.table.column`` in
+backticks, and links to a table page (``../schema/public/users.md#column-email``).
 
 Nothing here raises on a bad file: problems are findings with file:line.
 """
@@ -71,8 +71,9 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 _HTML_COMMENT = re.compile(r"<!--.*?-->")
 #: ``* Status: accepted`` / ``Date: 2024-01-01`` / ``- **Deciders:** A, B``
 _META_LINE = re.compile(r"^\s*(?:[-*+]\s+)?\**([A-Za-z][A-Za-z -]{1,30}?)\**\s*:\**\s*(.*?)\s*$")
-#: `table.column` or `schema.table.column` in backticks: identifiers only.
-BACKTICK_REF = re.compile(r"`((?:[A-Za-z_][\w$]*\.){1,2}[A-Za-z_][\w$]*)`")
+#: `table`, `table.column`, `schema.table` or `schema.table.column` in backticks:
+#: identifiers only. A bare name counts only when it names a table (the join decides).
+BACKTICK_REF = re.compile(r"`((?:[A-Za-z_][\w$]*\.){0,2}[A-Za-z_][\w$]*)`")
 _MIGRATION_PATH = re.compile(r"migrations/([\w.-]+?)(?:/|\.sql\b|\s|$|\))")
 _LINK = re.compile(r"\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
 _TABLE_PAGE = re.compile(
