@@ -149,7 +149,7 @@ def test_the_dropped_column_page_tells_the_story(built: Built) -> None:
     ) in legacy
     assert "Why We're migrating from legacy user system." in legacy
     assert f"Could be dropped after 2024-08-15 (stated in {LEGACY}:11 )" in legacy
-    assert "Decided by ADR-0013: Migrate accounts from the legacy user system" in legacy
+    assert "Decided by ADR-013: Migrate accounts from the legacy user system" in legacy
     assert (
         f"Dropped by Drop legacy_id and legacy_user_mapping ( {DROP} ) on 2024-08-20"
         " by Alice (@alice), ticket PROJ-1490"
@@ -226,10 +226,10 @@ def test_adrs_of_a_migration_header_are_decisions_marked_apart_from_mentions(
     assert billing["decided_by"] == []
     assert billing["adrs"] == ["0015-split-users-table", "0016-billing-logins"]
     page = built.text("schema/billing/customers")
-    assert "Mentioned in ADR-0015: Split users table" in page
+    assert "ADR-015: Split users table into users and user_profiles accepted · mentions it" in page
     assert "Decided by" not in page
     page = built.text("schema/public/user_profiles")
-    assert "Decided by ADR-0015: Split users table" in page
+    assert "ADR-015: Split users table into users and user_profiles accepted · decided" in page
     assert "decided: named in the header of a migration that changed it" in page
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from ..join.pg_types import pg_type
 from ..model import Action, Event, Migration, Table
 from . import escape
 
@@ -156,7 +157,7 @@ def _changes(group: list[tuple[str | None, Event]], link: Callable[[str], Markup
                     continue
                 part = link(name)
                 if action in (Action.ADD_COLUMN, Action.ALTER_TYPE) and e.detail:
-                    part = Markup("{} {}").format(part, escape.code(e.detail))
+                    part = Markup("{} {}").format(part, escape.code(pg_type(e.detail)))
                 elif action == Action.SET_DEFAULT and e.detail:
                     part = Markup("{} ({})").format(part, escape.code(e.detail))
                 parts.append(part)
