@@ -128,11 +128,13 @@ def test_invalid_dates_are_findings_with_file_and_line() -> None:
     _, findings = parse_header(sql, "migrations/x.sql")
     assert [(f.rule, f.level, f.location) for f in findings] == [
         ("invalid-date", Level.WARNING, Location("migrations/x.sql", 2)),
-        ("invalid-date", Level.WARNING, Location("migrations/x.sql", 3)),
+        ("invalid-drop-date", Level.ERROR, Location("migrations/x.sql", 3)),
     ]
     assert "Date" in findings[0].message and "2024-02-30" in findings[0].message
-    assert "YYYY-MM-DD" in findings[0].message
+    assert "not a real calendar date" in findings[0].message
+    assert "2024-08-15" in findings[0].message and "15 August 2024" in findings[0].message
     assert "Can drop after" in findings[1].message and "soon" in findings[1].message
+    assert "gate" in findings[1].message and "August 15, 2024" in findings[1].message
     assert all(f.target == "migrations/x.sql" for f in findings)
 
 

@@ -80,13 +80,25 @@ def test_directory_migration_files_in_numeric_order_with_documents() -> None:
     assert split.changes[-1] == Change(
         Action.DROP_INDEX, "public", "users", detail="idx_users_created_at"
     )
-    # Later files' headers are still checked.
+    # Later files' headers are still checked; the schema dump beside the migrations is
+    # not one of them, and says so.
     assert [(f.rule, f.location) for f in findings] == [
         (
             "invalid-date",
             Location("migrations/20240301_split_users_table/010_drop_old_columns.sql", 2),
-        )
+        ),
+        ("unrecognised-file", Location("migrations/schema.sql")),
     ]
+    # Each file is a step with its own header, the migration's filling the gaps.
+    assert [(s.number, s.path.rsplit("/", 1)[1]) for s in split.steps] == [
+        (1, "001_create_user_profiles.sql"),
+        (2, "002_backfill_profiles.sql"),
+        (3, "010_drop_old_columns.sql"),
+    ]
+    last = split.steps[-1]
+    assert split.step_for(last.path) is last
+    assert split.step_for(split.statements[-1].location.path) is last
+    assert split.step_for("migrations/elsewhere.sql") is None
 
 
 def test_drop_index_of_an_unknown_index_has_no_change(tmp_path: Path) -> None:
@@ -122,19 +134,21 @@ def test_numeric_versions_compare_as_numbers(tmp_path: Path) -> None:
     assert [m.name for m in migrations] == ["first", "second", "third"]
 
 
-def test_same_version_is_an_error_naming_both_files(tmp_path: Path) -> None:
+def test_same_version_is_an_error_naming_both_files_where_the_tool_refuses_it(
+    tmp_path: Path,
+) -> None:
     write(
         tmp_path,
         {
-            "m/20240215093000_add_phone.sql": "SELECT 1;",
-            "m/20240215093000_add_email.sql": "SELECT 2;",
+            "m/20240215093000_add_phone.up.sql": "SELECT 1;",
+            "m/20240215093000_add_email.up.sql": "SELECT 2;",
         },
     )
     with pytest.raises(SourceError) as caught:
         load_migrations(tmp_path, Path("m"))
     message = str(caught.value)
-    assert "m/20240215093000_add_email.sql" in message
-    assert "m/20240215093000_add_phone.sql" in message
+    assert "m/20240215093000_add_email.up.sql" in message
+    assert "m/20240215093000_add_phone.up.sql" in message
 
 
 def test_bom_crlf_and_undecodable_files(tmp_path: Path) -> None:
@@ -161,7 +175,7 @@ def test_missing_directory_and_unknown_format(tmp_path: Path) -> None:
         load_migrations(tmp_path, Path("nope"))
     (tmp_path / "m").mkdir()
     with pytest.raises(SourceError, match="unknown migrations format"):
-        load_migrations(tmp_path, Path("m"), fmt="liquibase")
+        load_migrations(tmp_path, Path("m"), fmt="alembic")
 
 
 # --- detection ------------------------------------------------------------------------------

@@ -81,6 +81,9 @@ class HeaderField:
     value: str
     line: int
     items: tuple[str, ...] = ()
+    #: ``Date`` and a plain ``Can drop after``: the date the value states, in any
+    #: form `sources.headers.read_date` reads (None when it states none).
+    date: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,35 @@ class MigrationFile:
 
 
 @dataclass(frozen=True)
+class MigrationStep:
+    """One SQL file of a migration made of several (a directory of numbered files).
+
+    ``header`` holds the file's own fields, with the migration's filled in
+    where the step says nothing; ``date`` is the step's ``Date``, else the
+    migration's date.
+    """
+
+    #: 1-based position in the migration.
+    number: int
+    path: str
+    header: MigrationHeader
+    date: dt.date | None = None
+    #: Header keys (lower case) the file states itself rather than inherits.
+    own: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """The step's ``Migration`` field, else its file name in words."""
+        if "migration" in self.own:
+            text = self.header.text("migration")
+            if text:
+                return text
+        stem = self.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        words = stem.lstrip("0123456789").lstrip("_-") or stem
+        return words.replace("_", " ").replace("-", " ")
+
+
+@dataclass(frozen=True)
 class Migration:
     """A migration: one file, or a directory of numbered SQL files plus documents."""
 
@@ -176,6 +208,9 @@ class Migration:
     documents: dict[str, str] = field(default_factory=dict)
     #: False when the tool marks it non-transactional or a statement requires it.
     transactional: bool = True
+    #: Each SQL file of a migration made of several, with its own header; empty
+    #: for a migration of one file.
+    steps: tuple[MigrationStep, ...] = ()
 
     @property
     def title(self) -> str:
@@ -183,7 +218,16 @@ class Migration:
 
     @property
     def date(self) -> dt.date | None:
-        return parse_date(self.header.text("date")) or version_date(self.version)
+        field = self.header.get("date")
+        stated = field.date if field is not None else None
+        return stated or parse_date(self.header.text("date")) or version_date(self.version)
+
+    def step_for(self, path: str) -> MigrationStep | None:
+        """The step whose file is ``path`` (a `Statement`'s ``location.path``), or None."""
+        for step in self.steps:
+            if step.path == path:
+                return step
+        return None
 
     @property
     def changes(self) -> tuple[Change, ...]:

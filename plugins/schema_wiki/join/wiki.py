@@ -28,6 +28,7 @@ from ..model import (
     Table,
     Wiki,
 )
+from ..sources.headers import is_placeholder
 from .adr_links import link_relations
 from .drop_dates import ALL_COLUMNS, comment_drop_date, header_drop_dates
 from .history import ColumnTrail, History, TableTrail, replay
@@ -398,7 +399,7 @@ def _link_migrations_and_adrs(wiki: Wiki) -> None:
 
     for migration in wiki.migrations:
         field = migration.header.get("adr")
-        if field is None:
+        if field is None or is_placeholder(field.value):
             continue
         for item in field.items or (field.value,):
             number = adr_number(item)
