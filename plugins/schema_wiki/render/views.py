@@ -121,6 +121,16 @@ class Links:
         label = _migration_label(m, title=title, dated=dated)
         return Markup(f"[{label}]({self.url(paths.migration_page(m.id))})")
 
+    def step(self, migration_id: str, path: str) -> Markup | None:
+        """A link to the step of a migration whose file is ``path``, labelled by its title;
+        None when the migration has no such step."""
+        m = self._migration(migration_id)
+        step = m.step_for(path) if m is not None and m.steps else None
+        if m is None or step is None:
+            return None
+        target = self.url(paths.migration_page(m.id), step_anchor(step.number))
+        return Markup(f"[{escape.md(step.title)}]({target})")
+
     def columns(self, table: Table, names: tuple[str, ...] | list[str]) -> Markup:
         """Links to several columns of one table, qualified by the table's name."""
         return Markup(", ").join(self.column(table, n, qualified=True) for n in names)
@@ -347,13 +357,22 @@ def timeline(links: Links, events: list[Event]) -> list[Markup]:
     ``2024-02-15 **added** as `VARCHAR(50)`, **commented** · [Add legacy_id column](...)``
     """
     lines: list[Markup] = []
-    for migration_id, group in groupby(events, key=lambda e: e.migration_id):
+    # One line per migration, or per step of a migration made of several files.
+    for (migration_id, path), group in groupby(
+        events, key=lambda e: (e.migration_id, e.location.path)
+    ):
         items = list(group)
         when = items[0].date.isoformat() if items[0].date else "undated"
         what = ", ".join(_what(e) for e in items)
-        by = links.migration(migration_id, title=True)
-        lines.append(Markup(f'<span class="sw-when">{when}</span> {what} &middot; {by}'))
+        by = links.step(migration_id, path) or links.migration(migration_id, title=True)
+        line = Markup(f'<span class="sw-when">{when}</span> {what} &middot; {by}')
+        lines.append(line)
     return lines
+
+
+def step_anchor(number: int) -> str:
+    """The id of a step's entry on its migration's page: ``step-3``."""
+    return f"step-{number}"
 
 
 def _migration_meta(m: Migration | None) -> dict[str, str]:

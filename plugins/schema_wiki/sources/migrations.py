@@ -76,6 +76,8 @@ from .statements import Segment, statements_in
 
 __all__ = ["FORMATS", "ROLLBACK_DOCUMENT", "detect_format", "load_migrations", "rollback_markdown"]
 
+# Folders that never hold a project's migrations (dependencies, build output).
+_NOT_SEARCHED = frozenset({"node_modules", "__pycache__", "target", "vendor"})
 # Files beside migrations that are never migrations themselves.
 _DOCUMENT_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".rst", ".adoc", ".org"})
 
@@ -170,7 +172,13 @@ def _unrecognised(context: Context, layout: str, fmt: str, *, found: bool) -> No
     """Findings for SQL files no reader took, and for a directory with no migration."""
     stray: list[Path] = []
     others: list[Path] = []
-    for path in sorted(_files(context.directory)):
+    # Sqitch's directory is often the project itself: only its script folders are its own.
+    roots = (
+        [context.directory / name for name in ("deploy", "revert", "verify")]
+        if layout == "sqitch"
+        else [context.directory]
+    )
+    for path in sorted(p for root in roots if root.is_dir() for p in _files(root)):
         if path.resolve() in context.recognised:
             continue
         if path.suffix.lower() == ".sql":
@@ -222,7 +230,7 @@ def _files(directory: Path) -> list[Path]:
         except OSError:
             continue
         for child in children:
-            if child.name.startswith("."):
+            if child.name.startswith(".") or child.name in _NOT_SEARCHED:
                 continue
             if child.is_dir():
                 stack.append(child)
@@ -295,7 +303,8 @@ def _check_lifespan_start(context: Context, migration: Migration) -> None:
     lifespan = header.get("expected lifespan")
     if lifespan is None:
         return
-    reading = read_lifespan(lifespan.value.split("\n")[0])
+    first = lifespan.value.split("\n")[0]
+    reading = read_lifespan(first)
     if reading is None or reading.until is not None or migration.date is not None:
         return
     path = migration.files[0].path if migration.files else migration.path
@@ -303,7 +312,7 @@ def _check_lifespan_start(context: Context, migration: Migration) -> None:
         "invalid-drop-date",
         Level.ERROR,
         path,
-        f"Expected lifespan: '{lifespan.value.split(chr(10))[0]}' counts from the migration's"
+        f"Expected lifespan: '{first}' counts from the migration's"
         " date, but it has none (no Date: field, and its version is not a date), so no"
         " column of it gets a drop date and the expired-column gate never fires;"
         " add '-- Date: YYYY-MM-DD' or write 'Can drop after: YYYY-MM-DD'",
