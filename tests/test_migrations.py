@@ -642,7 +642,11 @@ def test_prisma_folders_in_name_order_with_lock_file(tmp_path: Path) -> None:
     assert findings == []
     assert [m.id for m in migrations] == ["20240110090000_init", "20240215093000_add_legacy_id"]
     init = migrations[0]
-    assert (init.version, init.name, init.path) == ("20240110090000", "init", "p/20240110090000_init")
+    assert (init.version, init.name, init.path) == (
+        "20240110090000",
+        "init",
+        "p/20240110090000_init",
+    )
     assert init.date == dt.date(2024, 1, 10)
     assert init.documents["README.md"] == "# Init\n"
     assert migrations[1].changes == (
