@@ -379,8 +379,10 @@ def test_readable_or_absent_drop_dates_are_not_findings(header: str) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["", "  ", "TODO", "todo", "TBD", "TBC", "FIXME", "XXX", "none", "None.", "n/a", "N/A", "-"]
-    + ["?", "...", "<ticket>", "{ticket}", "TODO: why this change is needed", "TBD later"],
+    [
+        *("", "  ", "TODO", "todo", "TBD", "TBC", "FIXME", "XXX", "none", "None.", "n/a", "N/A"),
+        *("-", "?", "...", "<ticket>", "{ticket}", "TODO: why this change is needed", "TBD later"),
+    ],
 )
 def test_placeholders(value: str) -> None:
     assert is_placeholder(value)

@@ -620,7 +620,7 @@ def test_a_single_file_migration_has_no_steps() -> None:
     assert migrations[0].step_for(migrations[0].files[0].path) is None
 
 
-# --- Prisma ----------------------------------------------------------------------------------------
+# --- Prisma ---------------------------------------------------------------------------------
 
 
 def test_prisma_folders_in_name_order_with_lock_file(tmp_path: Path) -> None:
@@ -665,7 +665,7 @@ def test_prisma_without_lock_file_and_another_provider(tmp_path: Path) -> None:
     assert "mysql" in findings[0].message
 
 
-# --- Liquibase formatted SQL ------------------------------------------------------------------------
+# --- Liquibase formatted SQL ------------------------------------------------------------------
 
 _CHANGELOG = """\
 --liquibase formatted sql
