@@ -436,6 +436,28 @@ class CatalogPartition:
 
 
 @dataclass(frozen=True)
+class CatalogDependent:
+    """Something in the schema that depends on a table or on some of its columns.
+
+    From ``pg_depend``: what PostgreSQL would refuse to drop without
+    ``CASCADE``, or drop along with it. ``kind`` is ``view``, ``materialized
+    view``, ``foreign key``, ``primary key``, ``unique``, ``check``,
+    ``exclusion``, ``index``, ``trigger``, ``generated column``, ``policy`` or
+    ``function``.
+    """
+
+    kind: str
+    #: Schema of the object (of its table, for a key, index, trigger or policy).
+    schema: str
+    #: The relation the object is, or belongs to (a view is its own); None for a function.
+    relation: str | None
+    #: The object's own name (a view's, a constraint's, a generated column's...).
+    name: str
+    #: The columns of the depended-on table it uses; empty: the table as a whole.
+    columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class CatalogTable:
     """A table, view, materialized view or foreign table. Partitions are folded in."""
 
@@ -457,6 +479,9 @@ class CatalogTable:
     row_estimate: int | None = None
     #: ``pg_total_relation_size`` (partitions summed); None for views.
     total_bytes: int | None = None
+    #: What depends on the table or its columns (views, keys, indexes, triggers,
+    #: generated columns, policies, functions), in a stable order.
+    dependents: tuple[CatalogDependent, ...] = ()
 
     @property
     def qualified(self) -> str:
@@ -467,6 +492,10 @@ class CatalogTable:
             if c.name == name:
                 return c
         return None
+
+    def dependents_of(self, column: str) -> tuple[CatalogDependent, ...]:
+        """What depends on one column (by name)."""
+        return tuple(d for d in self.dependents if column in d.columns)
 
 
 @dataclass(frozen=True)
