@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
-from collections.abc import Container, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -15,6 +15,9 @@ from ..join.wiki import find_migration, resolve_ref
 from ..model import (
     Action,
     Adr,
+    Catalog,
+    CatalogDependent,
+    CatalogTable,
     Column,
     Event,
     Finding,
@@ -496,6 +499,14 @@ def table_values(
     keys = column_keys(table)
     outgoing = [] if table.dropped else relations.references(table)
     incoming = [] if table.dropped else relations.referenced_by(table)
+    dependents = catalog_dependents(wiki, table)
+    # The table's own keys, indexes and triggers have sections of their own: the
+    # table-wide list names what lives elsewhere, and policies; a column's names all.
+    elsewhere = [
+        d
+        for d in dependents
+        if (d.schema, d.relation) != (table.schema, table.name) or d.kind in ("policy", "rule")
+    ]
     rows = []
     for column in [*table.columns, *table.dropped_columns]:
         intro = migrations.get(column.introduced_by or "")
@@ -519,6 +530,11 @@ def table_values(
                 "referenced_by": Markup(", ").join(
                     _fk_source(links, fk, column.name) for fk in refs_in
                 ),
+                "used_by": Markup(", ").join(
+                    Markup(f"{d.kind} {_dependent_link(links, relations, d, table)}")
+                    for d in dependents
+                    if column.name in d.columns and not column.dropped
+                ),
             }
         )
     diagram = None if table.dropped else er_diagram(relations, table, erd_depth)
@@ -529,6 +545,7 @@ def table_values(
         "table_history": timeline(links, table.history),
         "adrs": [adrs[a] for a in table.adrs if a in adrs],
         "findings": findings_for(wiki, table.qualified),
+        "used_by": used_by(links, relations, table, elsewhere),
         "references": [_fk_row(links, fk, fk.target) for fk in outgoing],
         "referenced_by": [_fk_row(links, fk, fk.source) for fk in incoming],
         "diagram": diagram,
@@ -539,6 +556,61 @@ def table_values(
         "fenced": escape.fenced,
         "format_bytes": format_bytes,
     }
+
+
+# --- what depends on a table ---------------------------------------------------------
+
+#: The last catalog's tables by (schema, name): every table page looks its own up.
+_CATALOG_TABLES: list[tuple[Catalog, dict[tuple[str, str], CatalogTable]]] = []
+
+
+def catalog_dependents(wiki: Wiki, table: Table) -> tuple[CatalogDependent, ...]:
+    """What the catalog says depends on ``table`` (nothing for a dropped table)."""
+    catalog = wiki.catalog
+    if catalog is None or table.dropped:
+        return ()
+    if not _CATALOG_TABLES or _CATALOG_TABLES[0][0] is not catalog:
+        _CATALOG_TABLES[:] = [(catalog, {(t.schema, t.name): t for t in catalog.tables})]
+    found = _CATALOG_TABLES[0][1].get((table.schema, table.name))
+    return found.dependents if found is not None else ()
+
+
+def _dependent_link(
+    links: Links, relations: Relations, dependent: CatalogDependent, here: Table
+) -> Markup:
+    """A dependent named as the wiki can link it: a view by its page, a key or index by its
+    name and its table's page (not when that is ``here``), a generated column by its
+    anchor, a function as code."""
+    owner = (
+        relations.tables.get((dependent.schema, dependent.relation))
+        if dependent.relation is not None
+        else None
+    )
+    if dependent.kind in ("view", "materialized view", "rule") and owner is not None:
+        return links.table(owner, None if owner.schema == "public" else owner.qualified)
+    if dependent.kind == "generated column" and owner is not None:
+        return links.column(owner, dependent.name, qualified=owner is not here)
+    name = escape.code(dependent.name)
+    if owner is here:
+        return name
+    if owner is None:
+        where = f"{dependent.schema}.{dependent.relation}" if dependent.relation else ""
+        return Markup(f"{name} on {escape.code(where)}") if where else name
+    return Markup(f"{name} on {links.table(owner)}")
+
+
+def used_by(
+    links: Links, relations: Relations, table: Table, dependents: Iterable[CatalogDependent]
+) -> list[dict[str, object]]:
+    """Rows of a table's "Used by" section: each dependent, its kind and the columns it uses."""
+    return [
+        {
+            "what": _dependent_link(links, relations, d, table),
+            "kind": d.kind,
+            "columns": Markup(", ").join(links.column(table, c) for c in d.columns),
+        }
+        for d in dependents
+    ]
 
 
 def _fk_target(links: Links, fk: ForeignKey, column: str) -> Markup:

@@ -1128,7 +1128,14 @@ def _dependents(
             key = ("trigger" if code == "t" else "policy", schema, relation, name)
         add(ref, key, (ref_column,))
     for row in constraints:
-        rel, name, contype, keys, ref_rel, ref_keys = row[0], row[1], row[2], row[8], row[9], row[10]
+        rel, name, contype, keys, ref_rel, ref_keys = (
+            row[0],
+            row[1],
+            row[2],
+            row[8],
+            row[9],
+            row[10],
+        )
         kind = _CONSTRAINT_KINDS.get(contype)
         if kind is None or rel not in owners:
             continue
