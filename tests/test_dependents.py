@@ -7,7 +7,6 @@ from html import unescape
 from pathlib import Path
 
 import psycopg
-import pytest
 
 from helpers import run
 from schema_wiki.model import CatalogDependent
