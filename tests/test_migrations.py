@@ -800,3 +800,31 @@ def test_liquibase_without_root_changelog_orders_by_path(tmp_path: Path) -> None
     migrations, findings = load_migrations(tmp_path, Path("db"))
     assert [m.id for m in migrations] == ["1-a::1::a", "2-b::1::b"]
     assert [(f.rule, f.target) for f in findings] == [("unrecognised-file", "db/notes.sql")]
+
+
+def test_liquibase_nested_changelogs_are_followed(tmp_path: Path) -> None:
+    # The layout of many Spring projects: a master changelog including one per release.
+    def sql(author: str) -> str:
+        return f"--liquibase formatted sql\n--changeset {author}:1\nSELECT 1;\n"
+
+    xml = "<databaseChangeLog>\n{}</databaseChangeLog>\n"
+    include = '  <include file="{}" relativeToChangelogFile="true"/>\n'
+    write(
+        tmp_path,
+        {
+            "db/changelog-master.xml": xml.format(
+                include.format("release_2/changelog.xml")
+                + include.format("release_1/changelog.xml")
+            ),
+            "db/release_1/changelog.xml": xml.format(include.format("scripts/b.sql")),
+            "db/release_1/scripts/b.sql": sql("r1"),
+            "db/release_2/changelog.xml": xml.format(
+                include.format("scripts/z.sql") + include.format("scripts/a.sql")
+            ),
+            "db/release_2/scripts/a.sql": sql("r2a"),
+            "db/release_2/scripts/z.sql": sql("r2z"),
+        },
+    )
+    migrations, findings = load_migrations(tmp_path, Path("db"))
+    assert [m.id for m in migrations] == ["z::1::r2z", "a::1::r2a", "b::1::r1"]
+    assert findings == []

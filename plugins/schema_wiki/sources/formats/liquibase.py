@@ -317,30 +317,46 @@ def _fields(cs: Changeset) -> dict[str, HeaderField]:
 
 
 def _root_order(context: Context, files: list[Path]) -> list[Path]:
-    """``files`` in the order of the root changelog(s) beside them, else by path."""
-    entries: list[tuple[str, str, Path]] = []
+    """``files`` in the order of the root changelog(s) beside them, else by path.
+
+    A root is a changelog (XML, YAML or JSON) at the top of the directory that
+    includes something; an included changelog's own includes are followed in
+    place (``release_1/changelog.xml`` listing its SQL files).
+    """
+    changelogs = sorted(
+        p
+        for p in context.directory.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in _ROOT_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(context.directory).parts)
+    )
     roots: list[Path] = []
-    for path in sorted(context.directory.iterdir()):
-        if not path.is_file() or path.suffix.lower() not in _ROOT_SUFFIXES:
-            continue
-        text = context.read(path)
-        if text is None:
-            continue
-        found = _includes(path, text)
-        if found:
-            roots.append(path)
-            entries.extend((kind, target, path) for kind, target in found)
-    if not entries:
-        return files
     ordered: list[Path] = []
-    for kind, target, root in entries:
-        if kind == "include":
-            match = _match(context, files, root, target, directory=False)
-            ordered.extend(p for p in match[:1] if p not in ordered)
-        else:
-            ordered.extend(
-                p for p in _match(context, files, root, target, directory=True) if p not in ordered
-            )
+    seen: set[Path] = set()
+
+    def expand(changelog: Path) -> bool:
+        if changelog in seen:
+            return False
+        seen.add(changelog)
+        text = context.read(changelog)
+        found = _includes(changelog, text) if text is not None else []
+        for kind, target in found:
+            if kind == "include" and target.lower().endswith(_ROOT_SUFFIXES):
+                for nested in _match(context, changelogs, changelog, target, directory=False)[:1]:
+                    expand(nested)
+            elif kind == "include":
+                match = _match(context, files, changelog, target, directory=False)
+                ordered.extend(p for p in match[:1] if p not in ordered)
+            else:
+                hits = _match(context, files, changelog, target, directory=True)
+                ordered.extend(p for p in hits if p not in ordered)
+        return bool(found)
+
+    for changelog in changelogs:
+        if changelog.parent == context.directory and changelog not in seen and expand(changelog):
+            roots.append(changelog)
+    if not roots:
+        return files
     names = ", ".join(context.rel(r) for r in roots)
     for path in files:
         if path not in ordered:
