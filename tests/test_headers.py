@@ -400,3 +400,15 @@ def test_placeholder_items_are_not_items() -> None:
     assert header.items("adr") == ()
     assert header.items("ticket") == ()
     assert header.items("reviewers") == ("bob",)
+
+
+def test_adr_dates_are_read_by_the_same_parser() -> None:
+    from schema_wiki.sources.adrs import parse_adr
+
+    text = b"---\nstatus: accepted\ndate: 15 August 2024\n---\n# 1. Split\n\nText.\n"
+    adr, findings = parse_adr(text, "adrs/0001-split.md", "0001-split")
+    assert findings == [] and adr is not None and adr.date == dt.date(2024, 8, 15)
+    text = b"---\nstatus: accepted\ndate: 08/07/2024\n---\n# 1. Split\n\nText.\n"
+    adr, findings = parse_adr(text, "adrs/0001-split.md", "0001-split")
+    assert adr is not None and adr.date is None
+    assert [f.rule for f in findings] == ["invalid-date"]
