@@ -536,11 +536,15 @@ ORDER BY t.tgrelid, t.tgname
 # defaults were three quarters of this query's rows and most of its time on a
 # thousand tables. Normal and automatic dependencies only: internal ones are
 # parts of one object (a view's own rule). Reading pg_depend takes no lock.
+#
 # The rows are found by their class (pg_depend's depender index): a condition
 # on what they depend on (the thousand relations read, or only pg_class) made
 # the planner walk the reference index over every dependency of every table
 # instead (7 to 25 ms on 1,000 tables, where this takes under one); rows of
-# other relations, or of types and functions, are left out in Python.
+# other relations, or of types and functions, are left out in Python. Nothing
+# is joined here: on a fresh connection, opening pg_rewrite, pg_trigger and
+# pg_policy cost more than the rest of the query. The few objects found are
+# named with the view definitions (`_DEPENDENT_NAMES`, `_FUNCTIONS`).
 _DEPENDENTS = """
 SELECT CASE WHEN d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass THEN d.refobjid END,
        d.refobjsubid,
@@ -549,22 +553,32 @@ SELECT CASE WHEN d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass THEN 
          WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass THEN 't'
          WHEN 'pg_catalog.pg_policy'::pg_catalog.regclass THEN 'p'
          ELSE 'f' END,
-       COALESCE(rw.ev_class, tg.tgrelid, po.polrelid),
-       COALESCE(tg.tgname, po.polname),
        d.objid
 FROM pg_catalog.pg_depend d
-LEFT JOIN pg_catalog.pg_rewrite rw
-       ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND rw.oid = d.objid
-LEFT JOIN pg_catalog.pg_trigger tg
-       ON d.classid = 'pg_catalog.pg_trigger'::pg_catalog.regclass AND tg.oid = d.objid
-      AND NOT tg.tgisinternal
-LEFT JOIN pg_catalog.pg_policy po
-       ON d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass AND po.oid = d.objid
 WHERE d.classid IN ('pg_catalog.pg_rewrite'::pg_catalog.regclass,
                     'pg_catalog.pg_trigger'::pg_catalog.regclass,
                     'pg_catalog.pg_policy'::pg_catalog.regclass,
                     'pg_catalog.pg_proc'::pg_catalog.regclass)
   AND d.deptype IN ('n', 'a')
+"""
+
+# The rules, triggers and policies `_DEPENDENTS` found: (kind, oid, the relation
+# they belong to, its schema, name and kind, their own name). Internal triggers
+# (a foreign key's) are left out.
+_DEPENDENT_NAMES = """
+SELECT x.code, x.oid, x.rel, n.nspname, c.relname, c.relkind, x.name
+FROM (
+  SELECT 'r' AS code, rw.oid, rw.ev_class AS rel, NULL::name AS name
+  FROM pg_catalog.pg_rewrite rw WHERE rw.oid = ANY(%(rules)s::oid[])
+  UNION ALL
+  SELECT 't', tg.oid, tg.tgrelid, tg.tgname
+  FROM pg_catalog.pg_trigger tg WHERE tg.oid = ANY(%(triggers)s::oid[]) AND NOT tg.tgisinternal
+  UNION ALL
+  SELECT 'p', po.oid, po.polrelid, po.polname
+  FROM pg_catalog.pg_policy po WHERE po.oid = ANY(%(policies)s::oid[])
+) x
+JOIN pg_catalog.pg_class c ON c.oid = x.rel
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 """
 
 # The columns that expression or partial indexes (pg_class rows) and generated
@@ -577,13 +591,6 @@ WHERE ((d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
     OR (d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass
         AND d.objid = ANY(%(defaults)s::oid[])))
   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjsubid > 0
-"""
-
-# Relations that own a dependent but were not read (another schema).
-_OWNERS = """
-SELECT c.oid, n.nspname, c.relname, c.relkind
-FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.oid = ANY(%(oids)s::oid[])
 """
 
 _FUNCTIONS = """
@@ -1090,39 +1097,37 @@ def _dependents(
     constraints: list[Row],
     indexes: list[Row],
     column_uses: list[Row],
-    other_owners: dict[int, Row],
+    names: dict[tuple[str, int], Row],
     functions: dict[int, tuple[str, str]],
 ) -> dict[int, tuple[CatalogDependent, ...]]:
     """What depends on each relation, by its oid: one entry per object, with the columns
     of the relation it uses.
 
-    ``rows`` are `_DEPENDENTS` (one per object and column used), ``column_uses``
+    ``rows`` are `_DEPENDENTS` (one per object and column used), ``names`` what
+    `_DEPENDENT_NAMES` says of their rules, triggers and policies, ``column_uses``
     `_COLUMN_USES`; keys, checks and foreign keys name their columns in
     ``constraints``, and plain indexes theirs in ``indexes``, as
     ``pg_depend`` would.
     """
     owners: dict[int, Row] = {row[0]: (row[1], row[2], row[3]) for row in relations}
-    owners.update(other_owners)
     found: dict[int, dict[tuple[str, str, str | None, str], set[int]]] = defaultdict(dict)
 
     def add(ref: int, key: tuple[str, str, str | None, str], columns: Iterable[int]) -> None:
         found[ref].setdefault(key, set()).update(c for c in columns if c)
 
-    shown = {row[0] for row in relations}
-    for ref, ref_column, code, owner, name, objid in rows:
-        if ref not in shown:
-            continue
+    for ref, ref_column, code, objid in rows:
         if code == "f":
             if objid in functions:
                 schema, signature = functions[objid]
                 add(ref, ("function", schema, None, signature), (ref_column,))
             continue
-        if owner not in owners or (code == "r" and owner == ref):
-            continue
-        if name is None and code != "r":
+        named = names.get((code, objid))
+        if named is None:
             continue  # an internal trigger (a foreign key's), or gone meanwhile
-        schema, relation, relkind = owners[owner]
+        owner, schema, relation, relkind, name = named
         if code == "r":
+            if owner == ref:
+                continue
             key = (_RELATION_KINDS.get(relkind, "rule"), schema, relation, relation)
         else:
             key = ("trigger" if code == "t" else "policy", schema, relation, name)
@@ -1391,26 +1396,38 @@ def _read(conn: psycopg.Connection[Any], schemas: list[str]) -> _Read:
         queries.append((_INDEX_DEFINITIONS, {"oids": _oid_array(missing_indexes)}))
     if missing_constraints:
         queries.append((_CONSTRAINT_DEFINITIONS, {"oids": _oid_array(missing_constraints)}))
-    known = {row[0] for row in relations}
-    owners = sorted({r[3] for r in depends if r[3] is not None and r[3] not in known})
-    functions = sorted({r[5] for r in depends if r[2] == "f"})
+    shown = set(_shown_oids(relations))
+    depends = [r for r in depends if r[0] in shown]
+    wanted: dict[str, list[int]] = {"r": [], "t": [], "p": [], "f": []}
+    for row in depends:
+        wanted[row[2]].append(row[3])
+    names_needed = any(wanted[code] for code in ("r", "t", "p"))
     # Expression and partial indexes, and generated columns: the columns they read.
     uses = {
         "indexes": _oid_array([r[13] for r in indexes if r[4] is not None or r[7] is not None]),
         "defaults": _oid_array(generated),
     }
     reads_columns = uses["indexes"] != "{}" or uses["defaults"] != "{}"
-    if owners:
-        queries.append((_OWNERS, {"oids": _oid_array(owners)}))
-    if functions:
-        queries.append((_FUNCTIONS, {"oids": _oid_array(functions)}))
+    if names_needed:
+        queries.append(
+            (
+                _DEPENDENT_NAMES,
+                {
+                    "rules": _oid_array(sorted(set(wanted["r"]))),
+                    "triggers": _oid_array(sorted(set(wanted["t"]))),
+                    "policies": _oid_array(sorted(set(wanted["p"]))),
+                },
+            )
+        )
+    if wanted["f"]:
+        queries.append((_FUNCTIONS, {"oids": _oid_array(sorted(set(wanted["f"])))}))
     if reads_columns:
         queries.append((_COLUMN_USES, uses))
     *fetched, views = _run(conn, [*queries, (_VIEW_DEFINITIONS, by_rel)])
     conn.rollback()
     column_uses = fetched.pop() if reads_columns else []
-    function_names = {row[0]: (row[1], row[2]) for row in fetched.pop()} if functions else {}
-    other_owners = {row[0]: row[1:] for row in fetched.pop()} if owners else {}
+    function_names = {row[0]: (row[1], row[2]) for row in fetched.pop()} if wanted["f"] else {}
+    dependent_names = {(row[0], row[1]): row[2:] for row in fetched.pop()} if names_needed else {}
     if missing_indexes:
         index_definitions.update((oid, text) for oid, text in fetched.pop(0) if text is not None)
     if missing_constraints:
@@ -1438,7 +1455,7 @@ def _read(conn: psycopg.Connection[Any], schemas: list[str]) -> _Read:
         constraints,
         indexes,
         column_uses,
-        other_owners,
+        dependent_names,
         function_names,
     )
     return _Read(
