@@ -4,6 +4,7 @@ and that they never overwrite."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -298,3 +299,91 @@ def test_git_author_without_git_identity(tmp_path: Path, monkeypatch: pytest.Mon
     assert authoring.git_author(tmp_path) is None
     header = authoring.migration_header("x", day=TODAY, author=None)
     assert "-- Author: TODO\n" in header
+
+
+# --- the scaffold passes its own gate ------------------------------------------------------
+
+
+_CREATE_USERS = """\
+-- Migration: Create users
+-- Date: 2024-01-10
+-- Author: Alice (@alice)
+-- Ticket: PROJ-1
+-- Context: Accounts need a table.
+CREATE TABLE users (id bigint PRIMARY KEY);
+COMMENT ON TABLE users IS 'Accounts.';
+COMMENT ON COLUMN users.id IS 'The account id.';
+"""
+
+
+def _run(tool: str, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", SCHEMA_WIKI_TODAY="2026-01-31")
+    return subprocess.run(
+        [str(BIN / tool), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_a_scaffolded_migration_filled_in_passes_the_strict_ci_recipe(project: Path) -> None:
+    (project / "docs" / "index.md").write_text("# Wiki\n")
+    (project / "migrations" / "20240110090000_create_users.sql").write_text(_CREATE_USERS)
+    result = cli(["new", "migration", "add_phone_to_users"], project, project.parent)
+    assert result.returncode == 0, result.stderr
+    path = project / result.stdout.strip()
+
+    # As written, the scaffold's TODOs are reported, and nothing else is.
+    unfilled = _run("schema-wiki", ["check", "--strict", "--format", "json"], project)
+    assert unfilled.returncode == 1, unfilled.stderr
+    findings = json.loads(unfilled.stdout)["findings"]
+    assert [f["rule"] for f in findings] == ["missing-header-field"], findings
+    assert "placeholder for Context" in findings[0]["message"]
+    assert findings[0]["location"]["line"] == 6  # the Context: line
+
+    text = path.read_text()
+    text = text.replace("-- Ticket: TODO", "-- Ticket: PROJ-7")
+    text = text.replace(
+        "-- TODO: why this change is needed, and what depends on it.",
+        "-- Support calls back customers by phone.",
+    )
+    assert "TODO" not in text
+    text += "ALTER TABLE users ADD COLUMN phone text;\n"
+    text += "COMMENT ON COLUMN users.phone IS 'Phone number, E.164.';\n"
+    path.write_text(text)
+
+    check = _run("schema-wiki", ["check", "--strict"], project)
+    assert check.returncode == 0, check.stdout + check.stderr
+    build = _run("mkdocs", ["build", "--strict", "-d", "site"], project)
+    assert build.returncode == 0, build.stderr
+    page = (project / "site" / "migrations").rglob("*add_phone_to_users*")
+    assert any(page)
+
+
+def test_new_migration_prisma_and_liquibase(tmp_path: Path) -> None:
+    prisma = tmp_path / "prisma"
+    (prisma / "20240110090000_init").mkdir(parents=True)
+    (prisma / "20240110090000_init" / "migration.sql").write_text("CREATE TABLE t (id int);\n")
+    (prisma / "migration_lock.toml").write_text('provider = "postgresql"\n')
+    (path,) = new_migration(prisma, "add_phone_to_users", now=NOW, author=AUTHOR)
+    assert path.relative_to(prisma).as_posix() == "20260131140509_add_phone_to_users/migration.sql"
+    assert header_of(tmp_path, prisma)["Author"] == AUTHOR
+
+    liquibase = tmp_path / "changelog"
+    liquibase.mkdir()
+    (liquibase / "001-init.sql").write_text(
+        "--liquibase formatted sql\n--changeset bob:1\nCREATE TABLE t (id int);\n"
+    )
+    (path,) = new_migration(liquibase, "add_phone_to_users", now=NOW, author=AUTHOR)
+    assert path.name == "20260131140509_add_phone_to_users.sql"
+    assert path.read_text().startswith(
+        "--liquibase formatted sql\n\n"
+        "--changeset alice@example.com:20260131140509-add_phone_to_users\n-- Migration: Add phone"
+    )
+    migrations, _ = load_migrations(tmp_path, liquibase)
+    assert migrations[-1].title == "Add phone to users"
+    assert migrations[-1].header.text("author") == AUTHOR  # the header's own wins

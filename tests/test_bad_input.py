@@ -132,8 +132,8 @@ EXPECTED_FINDINGS = [
     ),
     (
         "migrations/20240104090000_impossible_dates.sql:4",
-        "warning",
-        "invalid-date",
+        "error",
+        "invalid-drop-date",
         "'2024-13-01' is not a real calendar date",
     ),
     (
@@ -177,7 +177,7 @@ def test_no_traceback_and_the_error_findings_fail_the_build(built: Built) -> Non
     _no_traceback(built.build)
     _no_traceback(built.check)
     assert built.build.returncode == 1
-    assert "6 error-level finding(s)" in built.build.stderr
+    assert "7 error-level finding(s)" in built.build.stderr
     assert built.check.returncode == 1
 
 
@@ -287,11 +287,13 @@ class Stop:
 STOPS: dict[str, Stop] = {
     "duplicate versions": Stop(
         {
-            "migrations/20240101090000_create_a.sql": "CREATE TABLE a (x int);\n",
-            "migrations/20240101090000_create_b.sql": "CREATE TABLE b (x int);\n",
+            # golang-migrate refuses a version used twice (the plain layout orders by name).
+            "migrations/20240101090000_create_a.up.sql": "CREATE TABLE a (x int);\n",
+            "migrations/20240101090000_create_b.up.sql": "CREATE TABLE b (x int);\n",
         },
-        r"migrations/20240101090000_create_b\.sql: two migrations have version 20240101090000:"
-        r" migrations/20240101090000_create_a\.sql and migrations/20240101090000_create_b\.sql",
+        r"migrations/20240101090000_create_b\.up\.sql: two migrations have version"
+        r" 20240101090000: migrations/20240101090000_create_a\.up\.sql and"
+        r" migrations/20240101090000_create_b\.up\.sql",
     ),
     "migrations is a file": Stop(
         {"migrations": "CREATE TABLE a (x int);\n"},

@@ -233,6 +233,27 @@ def _replay(sql: str) -> Case:
 
 _PLAN = "users 2024-01-11T10:00:00Z Marge <marge@example.com> # Users."
 
+
+def _files(files: dict[str, str], directory: str = "migrations") -> Case:
+    def run(tmp: Path) -> list[Finding]:
+        for name, text in files.items():
+            path = tmp / directory / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        (tmp / directory).mkdir(exist_ok=True)
+        migrations, found = load_migrations(tmp, tmp / directory)
+        return check(wiki_of(migrations), extra=found)
+
+    return run
+
+
+def _drop_field(value: str) -> Case:
+    sql = f"-- Migration: a\n-- Can drop after: {value}\nALTER TABLE t ADD x int;\n"
+    return _files({"20240101000000_a.sql": sql})
+
+
+_LIQUIBASE = "--liquibase formatted sql\n--changeset a:1 dbms:{dbms}\nSELECT 1;\n"
+
 #: rule -> (a case that must report it, a case that must not)
 CASES: dict[str, tuple[Case, Case]] = {
     "migration-failed": (
@@ -287,6 +308,20 @@ CASES: dict[str, tuple[Case, Case]] = {
     "invalid-metadata": (
         _diesel("run_in_transaction = \n"),
         _diesel("run_in_transaction = false\n"),
+    ),
+    "invalid-drop-date": (_drop_field("15/08/2024"), _drop_field("15 August 2024")),
+    "unrecognised-file": (
+        _files({"20240101_a.sql": "SELECT 1;", "schema.sql": "SELECT 2;"}),
+        _files({"20240101_a.sql": "SELECT 1;", "20240102_schema.sql": "SELECT 2;"}),
+    ),
+    "no-migrations": (_files({"schema.sql": "SELECT 1;"}), _files({})),
+    "shared-version": (
+        _files({"20240215_a.sql": "SELECT 1;", "20240215_b/001_x.sql": "SELECT 2;"}),
+        _files({"20240215_a.sql": "SELECT 1;", "20240216_b/001_x.sql": "SELECT 2;"}),
+    ),
+    "skipped-migration": (
+        _files({"changes.sql": _LIQUIBASE.format(dbms="oracle")}),
+        _files({"changes.sql": _LIQUIBASE.format(dbms="postgresql,oracle")}),
     ),
     "unused-ignore": (
         _ignore(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -80,13 +81,25 @@ def test_directory_migration_files_in_numeric_order_with_documents() -> None:
     assert split.changes[-1] == Change(
         Action.DROP_INDEX, "public", "users", detail="idx_users_created_at"
     )
-    # Later files' headers are still checked.
+    # Later files' headers are still checked; the schema dump beside the migrations is
+    # not one of them, and says so.
     assert [(f.rule, f.location) for f in findings] == [
         (
             "invalid-date",
             Location("migrations/20240301_split_users_table/010_drop_old_columns.sql", 2),
-        )
+        ),
+        ("unrecognised-file", Location("migrations/schema.sql")),
     ]
+    # Each file is a step with its own header, the migration's filling the gaps.
+    assert [(s.number, s.path.rsplit("/", 1)[1]) for s in split.steps] == [
+        (1, "001_create_user_profiles.sql"),
+        (2, "002_backfill_profiles.sql"),
+        (3, "010_drop_old_columns.sql"),
+    ]
+    last = split.steps[-1]
+    assert split.step_for(last.path) is last
+    assert split.step_for(split.statements[-1].location.path) is last
+    assert split.step_for("migrations/elsewhere.sql") is None
 
 
 def test_drop_index_of_an_unknown_index_has_no_change(tmp_path: Path) -> None:
@@ -122,19 +135,21 @@ def test_numeric_versions_compare_as_numbers(tmp_path: Path) -> None:
     assert [m.name for m in migrations] == ["first", "second", "third"]
 
 
-def test_same_version_is_an_error_naming_both_files(tmp_path: Path) -> None:
+def test_same_version_is_an_error_naming_both_files_where_the_tool_refuses_it(
+    tmp_path: Path,
+) -> None:
     write(
         tmp_path,
         {
-            "m/20240215093000_add_phone.sql": "SELECT 1;",
-            "m/20240215093000_add_email.sql": "SELECT 2;",
+            "m/20240215093000_add_phone.up.sql": "SELECT 1;",
+            "m/20240215093000_add_email.up.sql": "SELECT 2;",
         },
     )
     with pytest.raises(SourceError) as caught:
         load_migrations(tmp_path, Path("m"))
     message = str(caught.value)
-    assert "m/20240215093000_add_email.sql" in message
-    assert "m/20240215093000_add_phone.sql" in message
+    assert "m/20240215093000_add_email.up.sql" in message
+    assert "m/20240215093000_add_phone.up.sql" in message
 
 
 def test_bom_crlf_and_undecodable_files(tmp_path: Path) -> None:
@@ -161,7 +176,7 @@ def test_missing_directory_and_unknown_format(tmp_path: Path) -> None:
         load_migrations(tmp_path, Path("nope"))
     (tmp_path / "m").mkdir()
     with pytest.raises(SourceError, match="unknown migrations format"):
-        load_migrations(tmp_path, Path("m"), fmt="liquibase")
+        load_migrations(tmp_path, Path("m"), fmt="alembic")
 
 
 # --- detection ------------------------------------------------------------------------------
@@ -430,3 +445,386 @@ def test_sqitch_missing_script_and_bad_plan_line(tmp_path: Path) -> None:
         ("invalid-plan", Location("sqitch.plan", 4)),
         ("missing-migration", Location("sqitch.plan", 3)),
     ]
+
+
+# --- versions several migrations share (the seed's names) -------------------------------------
+
+
+def test_seed_names_share_a_date_version_and_are_ordered_by_name(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "m/20240110_create_users.sql": "CREATE TABLE users (id bigint);",
+            "m/20240215_split_users_table/001_create_user_profiles.sql": "SELECT 1;",
+            "m/20240215_add_legacy_id_to_users.sql": "SELECT 2;",
+            "m/20240215093000_after_midnight.sql": "SELECT 3;",
+            "m/20240301_b.sql": "SELECT 4;",
+            "m/20240301_a.sql": "SELECT 5;",
+        },
+    )
+    migrations, findings = load_migrations(tmp_path, Path("m"))
+    assert [m.id for m in migrations] == [
+        "20240110_create_users",
+        "20240215_add_legacy_id_to_users",
+        "20240215_split_users_table",
+        "20240215093000_after_midnight",
+        "20240301_a",
+        "20240301_b",
+    ]
+    assert [(f.rule, f.level) for f in findings] == [("shared-version", Level.INFO)]
+    message = findings[0].message
+    assert "20240215: 20240215_add_legacy_id_to_users.sql then 20240215_split_users_table/" in (
+        message
+    )
+    assert "20240301: 20240301_a.sql then 20240301_b.sql" in message
+    assert "version, then name" in message
+
+
+def test_the_same_name_twice_is_still_an_error_in_the_plain_layout(tmp_path: Path) -> None:
+    write(tmp_path, {"m/20240215_x.sql": "SELECT 1;", "m/20240215_x/001_a.sql": "SELECT 2;"})
+    with pytest.raises(SourceError, match="two migrations have version 20240215"):
+        load_migrations(tmp_path, Path("m"))
+
+
+def test_a_rollback_file_beside_a_plain_migration_is_its_rollback(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "m/20240215_add_x.sql": "ALTER TABLE t ADD x int;",
+            "m/20240215_add_x.down.sql": "ALTER TABLE t DROP x;",
+            "m/20240216_orphan_rollback.sql": "SELECT 1;",
+        },
+    )
+    migrations, findings = load_migrations(tmp_path, Path("m"))
+    assert [m.id for m in migrations] == ["20240215_add_x"]
+    assert "ALTER TABLE t DROP x;" in rollback(migrations[0])
+    # A rollback of nothing is not silently dropped.
+    assert [(f.rule, f.target) for f in findings] == [
+        ("unrecognised-file", "m/20240216_orphan_rollback.sql")
+    ]
+
+
+# --- nothing unrecognised is silent ---------------------------------------------------------------
+
+
+def test_sql_files_no_layout_recognises_are_findings(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "m/20240101_a.sql": "SELECT 1;",
+            "m/2024_02_15_add_phone.sql": "SELECT 2;",  # plain: read as version 2024
+            "m/add_email.sql": "SELECT 3;",
+            "m/20240301_dir/001_step.sql": "SELECT 4;",
+            "m/20240301_dir/verify.sql": "SELECT 5;",
+            "m/archive/old.sql": "SELECT 6;",
+            "m/.scratch.sql": "SELECT 7;",
+            "m/README.md": "# Migrations",
+        },
+    )
+    migrations, findings = load_migrations(tmp_path, Path("m"))
+    assert [m.id for m in migrations] == ["2024_02_15_add_phone", "20240101_a", "20240301_dir"]
+    assert [(f.rule, f.level, f.location) for f in findings] == [
+        ("unrecognised-file", Level.WARNING, Location("m/20240301_dir/verify.sql")),
+        ("unrecognised-file", Level.WARNING, Location("m/add_email.sql")),
+        ("unrecognised-file", Level.WARNING, Location("m/archive/old.sql")),
+    ]
+    assert "plain layout (detected)" in findings[0].message
+
+
+def test_a_directory_with_only_a_schema_dump_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, {"db/schema.sql": "CREATE TABLE users (id bigint);"})
+    migrations, findings = load_migrations(tmp_path, Path("db"))
+    assert migrations == []
+    errors = [f for f in findings if f.level == Level.ERROR]
+    assert [(f.rule, f.location) for f in errors] == [("no-migrations", Location("db"))]
+    message = errors[0].message
+    assert "db/schema.sql" in message and "0001_schema.sql" in message
+    assert "golang-migrate" in message and "Prisma" in message and "Liquibase" in message
+    assert [f.rule for f in findings if f.level == Level.WARNING] == ["unrecognised-file"]
+
+
+def test_a_directory_of_other_files_is_an_error_an_empty_one_is_not(tmp_path: Path) -> None:
+    write(tmp_path, {"db/changelog.xml": "<databaseChangeLog/>", "new/README.md": "# Soon"})
+    (tmp_path / "empty").mkdir()
+    _, findings = load_migrations(tmp_path, Path("db"))
+    assert [(f.rule, f.level) for f in findings] == [("no-migrations", Level.ERROR)]
+    assert "db/changelog.xml" in findings[0].message
+    assert load_migrations(tmp_path, Path("empty")) == ([], [])
+    assert load_migrations(tmp_path, Path("new")) == ([], [])
+
+
+def test_a_lifespan_with_no_date_to_count_from_is_an_error(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "sql/V1__add_legacy.sql": "-- Expected lifespan: 6 months\nALTER TABLE t ADD x int;",
+            "sql/V2__dated.sql": (
+                "-- Date: 2024-02-15\n-- Expected lifespan: 6 months\nALTER TABLE t ADD y int;"
+            ),
+        },
+    )
+    _, findings = load_migrations(tmp_path, Path("sql"))
+    assert [(f.rule, f.level, f.location) for f in findings] == [
+        ("invalid-drop-date", Level.ERROR, Location("sql/V1__add_legacy.sql", 1))
+    ]
+    assert "no Date" in findings[0].message
+
+
+# --- steps of a directory migration ---------------------------------------------------------------
+
+
+def test_each_file_of_a_directory_migration_is_a_step_with_its_own_header(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "m/20240301_split/001_create.sql": (
+                "-- Migration: Split users, step 1: create\n-- Date: 2024-03-01\n"
+                "-- Author: Alice\n-- Ticket: PROJ-1\nCREATE TABLE p (id int);\n"
+            ),
+            "m/20240301_split/002_backfill.sql": "BEGIN;\n-- Ticket: PROJ-2\nSELECT 1;\n",
+            "m/20240301_split/003_drop.sql": (
+                "-- Migration: Split users, step 3: drop\n-- Date: 26 March 2024\n"
+                "-- Author: Bob\nALTER TABLE users DROP COLUMN bio;\n"
+            ),
+        },
+    )
+    (split,), _ = load_migrations(tmp_path, Path("m"))
+    one, two, three = split.steps
+    assert (one.title, one.date, one.header.text("ticket")) == (
+        "Split users, step 1: create",
+        dt.date(2024, 3, 1),
+        "PROJ-1",
+    )
+    # What a step does not say, it inherits; its title is then its file name.
+    assert (two.title, two.date, two.header.text("author"), two.header.text("ticket")) == (
+        "backfill",
+        dt.date(2024, 3, 1),
+        "Alice",
+        "PROJ-2",
+    )
+    assert two.own == ("ticket",)
+    assert (three.title, three.date, three.header.text("author")) == (
+        "Split users, step 3: drop",
+        dt.date(2024, 3, 26),
+        "Bob",
+    )
+    drop = split.statements[-1]
+    assert split.step_for(drop.location.path) is three
+    # The migration itself keeps its first file's header.
+    assert (split.title, split.date) == ("Split users, step 1: create", dt.date(2024, 3, 1))
+
+
+def test_a_single_file_migration_has_no_steps() -> None:
+    migrations, _ = load_migrations(FIXTURES / "plain", Path("migrations"))
+    assert migrations[0].steps == ()
+    assert migrations[0].step_for(migrations[0].files[0].path) is None
+
+
+# --- Prisma ---------------------------------------------------------------------------------
+
+
+def test_prisma_folders_in_name_order_with_lock_file(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "p/migration_lock.toml": 'provider = "postgresql"\n',
+            "p/20240215093000_add_legacy_id/migration.sql": (
+                '-- AlterTable\nALTER TABLE "User" ADD COLUMN "legacyId" TEXT;\n'
+            ),
+            "p/20240110090000_init/migration.sql": (
+                '-- CreateTable\nCREATE TABLE "User" ("id" SERIAL NOT NULL);\n'
+            ),
+            "p/20240110090000_init/README.md": "# Init\n",
+        },
+    )
+    assert detect_format(tmp_path / "p") == "prisma"
+    migrations, findings = load_migrations(tmp_path, Path("p"))
+    assert findings == []
+    assert [m.id for m in migrations] == ["20240110090000_init", "20240215093000_add_legacy_id"]
+    init = migrations[0]
+    assert (init.version, init.name, init.path) == (
+        "20240110090000",
+        "init",
+        "p/20240110090000_init",
+    )
+    assert init.date == dt.date(2024, 1, 10)
+    assert init.documents["README.md"] == "# Init\n"
+    assert migrations[1].changes == (
+        Change(Action.ADD_COLUMN, "public", "User", column="legacyId", detail="TEXT"),
+    )
+
+
+def test_prisma_without_lock_file_and_another_provider(tmp_path: Path) -> None:
+    write(tmp_path, {"p/20240101000000_init/migration.sql": "CREATE TABLE t (id int);"})
+    assert detect_format(tmp_path / "p") == "prisma"
+    write(tmp_path, {"p/migration_lock.toml": 'provider = "mysql"\n'})
+    _, findings = load_migrations(tmp_path, Path("p"))
+    assert [(f.rule, f.location) for f in findings] == [
+        ("invalid-metadata", Location("p/migration_lock.toml"))
+    ]
+    assert "mysql" in findings[0].message
+
+
+# --- Liquibase formatted SQL ------------------------------------------------------------------
+
+_CHANGELOG = """\
+--liquibase formatted sql
+
+--changeset alice:1 labels:users context:prod
+--comment: Create users
+CREATE TABLE users (id bigint PRIMARY KEY, email text);
+--rollback DROP TABLE users;
+
+-- Migration: Add legacy_id column
+-- Date: 15 February 2024
+-- Ticket: PROJ-1234
+-- Can drop after: 15 August 2024
+--changeset alice:add-legacy-id
+ALTER TABLE users ADD COLUMN legacy_id varchar(50);
+/* liquibase rollback
+ALTER TABLE users DROP COLUMN legacy_id;
+*/
+
+--changeset "Bob Builder":3 runInTransaction:false
+--preconditions onFail:MARK_RAN
+--precondition-sql-check expectedResult:0 SELECT count(*) FROM pg_indexes WHERE indexname = 'ix'
+CREATE INDEX CONCURRENTLY ix ON users (email);
+
+--changeset carol:4 dbms:oracle
+ALTER TABLE users ADD x NUMBER;
+
+--changeset carol:5 splitStatements:false
+CREATE FUNCTION f() RETURNS int AS 'SELECT 1; ' LANGUAGE sql;
+COMMENT ON FUNCTION f() IS 'One';
+
+--changeset carol:6
+--ignoreLines:1
+this line is not SQL
+--ignoreLines:start
+nor are these
+two
+--ignoreLines:end
+COMMENT ON TABLE users IS 'People';
+"""
+
+
+def test_liquibase_changesets_are_migrations(tmp_path: Path) -> None:
+    write(tmp_path, {"db/changelog/001-users.sql": _CHANGELOG})
+    assert detect_format(tmp_path / "db") == "liquibase"
+    migrations, findings = load_migrations(tmp_path, Path("db"))
+    assert [m.id for m in migrations] == [
+        "001-users::1::alice",
+        "001-users::add-legacy-id::alice",
+        "001-users::3::Bob Builder",
+        "001-users::5::carol",
+        "001-users::6::carol",
+    ]
+    create, legacy, index, function, ignoring = migrations
+    assert create.title == "Create users"
+    assert create.header.text("author") == "alice"
+    assert create.header.text("changeset") == "alice:1"
+    assert "DROP TABLE users;" in rollback(create)
+    assert [s.location.line for s in create.statements] == [5]
+    # The header comment above the changeset line is the changeset's.
+    assert legacy.title == "Add legacy_id column"
+    assert legacy.date == dt.date(2024, 2, 15)
+    assert legacy.header.get("can drop after").date == dt.date(2024, 8, 15)  # type: ignore[union-attr]
+    assert legacy.header.text("ticket") == "PROJ-1234"
+    assert "DROP COLUMN legacy_id" in rollback(legacy)
+    assert [c.action for c in legacy.changes] == [Action.ADD_COLUMN]
+    assert index.header.text("author") == "Bob Builder"
+    assert index.transactional is False
+    assert "onFail:MARK_RAN" in (index.header.text("preconditions") or "")
+    # splitStatements:false: one statement; ignored lines are not applied.
+    assert [s.sql.split()[0] for s in function.statements] == ["CREATE"]
+    assert "COMMENT ON FUNCTION" in function.statements[0].sql
+    assert [s.sql for s in ignoring.statements] == ["COMMENT ON TABLE users IS 'People'"]
+    assert [(f.rule, f.level, f.location) for f in findings] == [
+        ("skipped-migration", Level.INFO, Location("db/changelog/001-users.sql", 23))
+    ]
+
+
+def test_liquibase_duplicate_changeset_is_an_error(tmp_path: Path) -> None:
+    text = "--liquibase formatted sql\n--changeset a:1\nSELECT 1;\n--changeset a:1\nSELECT 2;\n"
+    write(tmp_path, {"db/x.sql": text})
+    with pytest.raises(SourceError, match="two migrations have version 1"):
+        load_migrations(tmp_path, Path("db"))
+
+
+@pytest.mark.parametrize(
+    ("name", "root"),
+    [
+        (
+            "db.changelog-master.yaml",
+            "databaseChangeLog:\n"
+            "  - include:\n      file: db/changelog/changes/b.sql\n"
+            "  - include:\n      file: db/changelog/changes/a.sql\n",
+        ),
+        (
+            "db.changelog-master.xml",
+            '<databaseChangeLog>\n  <include file="changes/b.sql" relativeToChangelogFile="true"/>'
+            '\n  <include file="changes/a.sql" relativeToChangelogFile="true"/>\n'
+            "</databaseChangeLog>\n",
+        ),
+    ],
+)
+def test_liquibase_root_changelog_decides_the_order(tmp_path: Path, name: str, root: str) -> None:
+    def changelog(author: str) -> str:
+        return f"--liquibase formatted sql\n--changeset {author}:1\nSELECT 1;\n"
+
+    write(
+        tmp_path,
+        {
+            f"db/changelog/{name}": root,
+            "db/changelog/changes/a.sql": changelog("a"),
+            "db/changelog/changes/b.sql": changelog("b"),
+            "db/changelog/changes/c.sql": changelog("c"),
+        },
+    )
+    migrations, findings = load_migrations(tmp_path, Path("db/changelog"))
+    assert [m.id for m in migrations] == ["b::1::b", "a::1::a"]
+    assert [(f.rule, f.location) for f in findings] == [
+        ("skipped-migration", Location("db/changelog/changes/c.sql"))
+    ]
+
+
+def test_liquibase_without_root_changelog_orders_by_path(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "db/2-b.sql": "--liquibase formatted sql\n--changeset b:1\nSELECT 1;\n",
+            "db/1-a.sql": "--liquibase formatted sql\n--changeset a:1\nSELECT 1;\n",
+            "db/notes.sql": "SELECT 'not formatted';\n",
+        },
+    )
+    migrations, findings = load_migrations(tmp_path, Path("db"))
+    assert [m.id for m in migrations] == ["1-a::1::a", "2-b::1::b"]
+    assert [(f.rule, f.target) for f in findings] == [("unrecognised-file", "db/notes.sql")]
+
+
+def test_liquibase_nested_changelogs_are_followed(tmp_path: Path) -> None:
+    # The layout of many Spring projects: a master changelog including one per release.
+    def sql(author: str) -> str:
+        return f"--liquibase formatted sql\n--changeset {author}:1\nSELECT 1;\n"
+
+    xml = "<databaseChangeLog>\n{}</databaseChangeLog>\n"
+    include = '  <include file="{}" relativeToChangelogFile="true"/>\n'
+    write(
+        tmp_path,
+        {
+            "db/changelog-master.xml": xml.format(
+                include.format("release_2/changelog.xml")
+                + include.format("release_1/changelog.xml")
+            ),
+            "db/release_1/changelog.xml": xml.format(include.format("scripts/b.sql")),
+            "db/release_1/scripts/b.sql": sql("r1"),
+            "db/release_2/changelog.xml": xml.format(
+                include.format("scripts/z.sql") + include.format("scripts/a.sql")
+            ),
+            "db/release_2/scripts/a.sql": sql("r2a"),
+            "db/release_2/scripts/z.sql": sql("r2z"),
+        },
+    )
+    migrations, findings = load_migrations(tmp_path, Path("db"))
+    assert [m.id for m in migrations] == ["z::1::r2z", "a::1::r2a", "b::1::r1"]
+    assert findings == []

@@ -86,6 +86,9 @@ class HeaderField:
     value: str
     line: int
     items: tuple[str, ...] = ()
+    #: ``Date`` and a plain ``Can drop after``: the date the value states, in any
+    #: form `sources.headers.read_date` reads (None when it states none).
+    date: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,35 @@ class MigrationFile:
 
 
 @dataclass(frozen=True)
+class MigrationStep:
+    """One SQL file of a migration made of several (a directory of numbered files).
+
+    ``header`` holds the file's own fields, with the migration's filled in
+    where the step says nothing; ``date`` is the step's ``Date``, else the
+    migration's date.
+    """
+
+    #: 1-based position in the migration.
+    number: int
+    path: str
+    header: MigrationHeader
+    date: dt.date | None = None
+    #: Header keys (lower case) the file states itself rather than inherits.
+    own: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """The step's ``Migration`` field, else its file name in words."""
+        if "migration" in self.own:
+            text = self.header.text("migration")
+            if text:
+                return text
+        stem = self.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        words = stem.lstrip("0123456789").lstrip("_-") or stem
+        return words.replace("_", " ").replace("-", " ")
+
+
+@dataclass(frozen=True)
 class Migration:
     """A migration: one file, or a directory of numbered SQL files plus documents."""
 
@@ -181,6 +213,9 @@ class Migration:
     documents: dict[str, str] = field(default_factory=dict)
     #: False when the tool marks it non-transactional or a statement requires it.
     transactional: bool = True
+    #: Each SQL file of a migration made of several, with its own header; empty
+    #: for a migration of one file.
+    steps: tuple[MigrationStep, ...] = ()
 
     @property
     def title(self) -> str:
@@ -188,7 +223,16 @@ class Migration:
 
     @property
     def date(self) -> dt.date | None:
-        return parse_date(self.header.text("date")) or version_date(self.version)
+        field = self.header.get("date")
+        stated = field.date if field is not None else None
+        return stated or parse_date(self.header.text("date")) or version_date(self.version)
+
+    def step_for(self, path: str) -> MigrationStep | None:
+        """The step whose file is ``path`` (a `Statement`'s ``location.path``), or None."""
+        for step in self.steps:
+            if step.path == path:
+                return step
+        return None
 
     @property
     def changes(self) -> tuple[Change, ...]:
@@ -397,6 +441,28 @@ class CatalogPartition:
 
 
 @dataclass(frozen=True)
+class CatalogDependent:
+    """Something in the schema that depends on a table or on some of its columns.
+
+    From ``pg_depend``: what PostgreSQL would refuse to drop without
+    ``CASCADE``, or drop along with it. ``kind`` is ``view``, ``materialized
+    view``, ``foreign key``, ``primary key``, ``unique``, ``check``,
+    ``exclusion``, ``index``, ``trigger``, ``generated column``, ``policy`` or
+    ``function``.
+    """
+
+    kind: str
+    #: Schema of the object (of its table, for a key, index, trigger or policy).
+    schema: str
+    #: The relation the object is, or belongs to (a view is its own); None for a function.
+    relation: str | None
+    #: The object's own name (a view's, a constraint's, a generated column's...).
+    name: str
+    #: The columns of the depended-on table it uses; empty: the table as a whole.
+    columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class CatalogTable:
     """A table, view, materialized view or foreign table. Partitions are folded in."""
 
@@ -418,6 +484,9 @@ class CatalogTable:
     row_estimate: int | None = None
     #: ``pg_total_relation_size`` (partitions summed); None for views.
     total_bytes: int | None = None
+    #: What depends on the table or its columns (views, keys, indexes, triggers,
+    #: generated columns, policies, functions), in a stable order.
+    dependents: tuple[CatalogDependent, ...] = ()
 
     @property
     def qualified(self) -> str:
@@ -428,6 +497,10 @@ class CatalogTable:
             if c.name == name:
                 return c
         return None
+
+    def dependents_of(self, column: str) -> tuple[CatalogDependent, ...]:
+        """What depends on one column (by name)."""
+        return tuple(d for d in self.dependents if column in d.columns)
 
 
 @dataclass(frozen=True)
@@ -497,11 +570,12 @@ class Catalog:
     #: Set when the migrations did not all apply: the catalog is then incomplete.
     failure: ReplayFailure | None = None
 
+    @functools.cached_property
+    def _by_name(self) -> dict[tuple[str, str], CatalogTable]:
+        return {(t.schema, t.name): t for t in self.tables}
+
     def table(self, schema: str, name: str) -> CatalogTable | None:
-        for t in self.tables:
-            if t.schema == schema and t.name == name:
-                return t
-        return None
+        return self._by_name.get((schema, name))
 
 
 # --- in-place ignores -----------------------------------------------------------------
@@ -791,6 +865,11 @@ class Wiki:
                 if not any(t is other for other in bucket):
                     bucket.append(t)
         return {k: tuple(v) for k, v in out.items()}
+
+    @functools.cached_property
+    def migration_order(self) -> dict[str, int]:
+        """Each migration's place in the order they are applied."""
+        return {m.id: i for i, m in enumerate(self.migrations)}
 
     @functools.cached_property
     def migrations_by_key(self) -> dict[str, Migration]:

@@ -17,8 +17,12 @@ statement::
 
 The fields asked for are set with ``required_header_fields:`` (default
 ``Migration``, ``Date``, ``Author``, ``Context``; case does not matter; an
-empty list turns the rule off). A field that is present but empty counts as
-missing.
+empty list turns the rule off). A field that is present but empty, or holds
+a placeholder (``TODO``, ``TBD``, ``FIXME``, ``none``, ``n/a``, ``-``,
+``<ticket>``, also ``TODO: ...``), counts as missing: the scaffold that
+``schema-wiki new migration`` writes passes only once it is filled in.
+A migration of several files (steps) is judged by its first file's header,
+the one that starts it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..model import Finding, Level, Location, Wiki
+from ..sources.headers import is_placeholder
 
 if TYPE_CHECKING:
     from . import Context
@@ -39,21 +44,30 @@ READS = "migrations"
 
 def check(wiki: Wiki, context: Context) -> Iterator[Finding]:
     for migration in wiki.migrations:
-        missing = [
-            name
-            for name in context.required_header_fields
-            if not (migration.header.text(name) or "").strip()
-        ]
-        if not missing:
+        missing: list[str] = []
+        placeholders: list[str] = []
+        for name in context.required_header_fields:
+            value = migration.header.text(name)
+            if not (value or "").strip():
+                missing.append(name)
+            elif is_placeholder(value):
+                placeholders.append(name)
+        if not missing and not placeholders:
             continue
         path = migration.files[0].path if migration.files else migration.path
-        fields = ", ".join(missing)
+        parts: list[str] = []
+        if missing:
+            parts.append(f"lacks {', '.join(missing)}")
+        if placeholders:
+            parts.append(f"still has a placeholder for {', '.join(placeholders)}")
+        first = (missing or placeholders)[0]
+        field = migration.header.get(first)
         yield Finding(
             NAME,
             LEVEL,
             migration.id,
-            f"the header of {migration.id} lacks {fields}; add"
-            f" {'them' if len(missing) > 1 else 'it'} as '-- {missing[0]}: ...' lines"
-            " before the first statement",
-            Location(path, 1),
+            f"the header of {migration.id} {' and '.join(parts)}; fill"
+            f" {'them' if len(missing) + len(placeholders) > 1 else 'it'} in as"
+            f" '-- {first}: ...' lines before the first statement",
+            Location(path, field.line if field is not None else 1),
         )

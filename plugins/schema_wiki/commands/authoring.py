@@ -14,9 +14,12 @@ with exit code 2.
   migrations directory already uses (`detect_format`, or
   ``migrations_format:``), starting with the seed's header skeleton: title,
   date, author (``git config user.name`` / ``user.email``), and the fields
-  left for the author to fill. Drizzle's journal layout and Sqitch keep a
-  plan file their own tools maintain, so for those it names the tool's
-  command instead of writing.
+  left for the author to fill (``TODO``: ``missing-header-field`` reports
+  them until they are filled in; ``ADR: none`` and ``Can drop after:
+  never`` are answers, not placeholders). Drizzle's journal layout and
+  Sqitch keep a plan file their own tools maintain, so for those it names
+  the tool's command instead of writing. A Liquibase file holds one
+  changeset whose author is the git e-mail address.
 """
 
 from __future__ import annotations
@@ -280,9 +283,16 @@ def new_migration(
         stamp = now.strftime("%Y-%m-%d-%H%M%S")
         folder = migrations_dir / f"{stamp}_{name}"
         files = {folder / "up.sql": header, folder / "down.sql": f"-- Undo {name}.\n"}
-    elif layout == "drizzle":
+    elif layout in ("drizzle", "prisma"):
         folder = migrations_dir / f"{now.strftime('%Y%m%d%H%M%S')}_{name}"
         files = {folder / "migration.sql": header}
+    elif layout == "liquibase":
+        # One changeset per file; the header comment right below its line is its own.
+        stamp = now.strftime("%Y%m%d%H%M%S")
+        changeset = f"--changeset {_changeset_author(author)}:{stamp}-{name}\n"
+        files = {
+            where / f"{stamp}_{name}.sql": "--liquibase formatted sql\n\n" + changeset + header
+        }
     else:
         # The seed's directory migrations carry a date (``20240215_``), not a counter.
         v = _next_version([v for v in versions if len(v) != 8], now)
@@ -302,6 +312,16 @@ def new_migration(
             path.unlink(missing_ok=True)
         raise
     return written
+
+
+def _changeset_author(author: str | None) -> str:
+    """A Liquibase changeset author without spaces: the e-mail address, else the name."""
+    if not author:
+        return "TODO"
+    email = re.search(r"<([^<>\s]+)>", author)
+    if email:
+        return email.group(1)
+    return re.sub(r"\s+", ".", author.strip()) or "TODO"
 
 
 def _flyway_version(versions: list[str], now: dt.datetime) -> str:

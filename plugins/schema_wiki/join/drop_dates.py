@@ -1,59 +1,51 @@
 """When may a column be dropped? From a migration header or from its comment.
 
-Header forms understood:
+Header forms understood (dates in any form `sources.headers.read_date`
+reads: ``2024-08-15``, ``15 August 2024``, ``Aug 15 2024``...):
 
 * ``Can drop after: 2024-08-15`` applies to every column the migration adds;
 * ``Can drop after:`` followed by ``- users.legacy_id: 2024-08-15`` lines
   gives each column its own date (``table.column`` or ``schema.table.column``);
+  in a migration of several files, such lines in any step's header count;
 * with no ``Can drop after``, ``Date`` plus ``Expected lifespan: 6 months``
-  gives the date (days, weeks, months and years are understood).
+  gives the date (days, weeks, months and years, or ``until <date>``).
 
-A comment such as "Can be removed after 2024-08-15" states a date as well.
+A comment such as "Can be removed after 15 August 2024" states a date as well.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from enum import StrEnum
 
-from ..model import DropDate, Location, Migration, parse_date
+from ..model import DropDate, HeaderField, Location, Migration
+from ..sources.headers import add_months, column_date, read_date, read_lifespan
 
-_LIFESPAN = re.compile(r"(\d+)\s*(day|week|month|year)s?\b", re.IGNORECASE)
-_PER_COLUMN = re.compile(r"^\s*-?\s*((?:[\w$]+\.){1,2}[\w$]+)\s*[:=]?\s*(\d{4}-\d{2}-\d{2})\b")
+__all__ = [
+    "ALL_COLUMNS",
+    "DropStatus",
+    "add_months",
+    "comment_drop_date",
+    "drop_status",
+    "header_drop_dates",
+    "lifespan_end",
+]
+
 _IN_COMMENT = re.compile(
-    r"\b(?:drop|dropp?ed|remove|removed|delete|deleted)\s+(?:after|on|from|by)\s+"
-    r"(\d{4}-\d{2}-\d{2})\b",
-    re.IGNORECASE,
+    r"\b(?:drop|dropp?ed|remove|removed|delete|deleted)\s+(?:after|on|from|by)\s+(?P<rest>.+)",
+    re.IGNORECASE | re.DOTALL,
 )
+_BULLET = re.compile(r"^\s*[-*•+]\s+")
 
 #: Key for "every column this migration adds".
 ALL_COLUMNS = "*"
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus whole months, clamped to the month's last day."""
-    month_index = day.month - 1 + months
-    year = day.year + month_index // 12
-    month = month_index % 12 + 1
-    last = calendar.monthrange(year, month)[1]
-    return dt.date(year, month, min(day.day, last))
-
-
 def lifespan_end(start: dt.date, lifespan: str) -> dt.date | None:
     """The end of ``Expected lifespan: 6 months`` counted from ``start``."""
-    m = _LIFESPAN.search(lifespan)
-    if not m:
-        return None
-    count, unit = int(m.group(1)), m.group(2).lower()
-    if unit == "day":
-        return start + dt.timedelta(days=count)
-    if unit == "week":
-        return start + dt.timedelta(weeks=count)
-    if unit == "month":
-        return add_months(start, count)
-    return add_months(start, 12 * count)
+    reading = read_lifespan(lifespan.split("\n")[0])
+    return reading.end(start) if reading is not None else None
 
 
 def header_drop_dates(migration: Migration) -> dict[str, tuple[dt.date, Location]]:
@@ -62,14 +54,16 @@ def header_drop_dates(migration: Migration) -> dict[str, tuple[dt.date, Location
     field = migration.header.get("can drop after")
     if field is not None:
         where = Location(_header_path(migration), field.line)
-        whole = parse_date(field.value.split("\n")[0])
+        whole = field.date or read_date(field.value.split("\n")[0])
         if whole is not None:
             out[ALL_COLUMNS] = (whole, where)
-        for line in (*field.value.split("\n"), *field.items):
-            m = _PER_COLUMN.match(line)
-            day = parse_date(m.group(2)) if m else None
-            if m and day is not None:
-                out.setdefault(m.group(1).lower(), (day, where))
+        _per_column(field, where, out)
+    # Later steps of a directory migration name their own columns.
+    for step in migration.steps[1:]:
+        own = step.header.get("can drop after") if "can drop after" in step.own else None
+        if own is not None:
+            _per_column(own, Location(step.path, own.line), out)
+    if field is not None:
         return out
     lifespan = migration.header.get("expected lifespan")
     start = migration.date
@@ -80,12 +74,25 @@ def header_drop_dates(migration: Migration) -> dict[str, tuple[dt.date, Location
     return out
 
 
+def _per_column(
+    field: HeaderField, where: Location, out: dict[str, tuple[dt.date, Location]]
+) -> None:
+    for line in (*field.value.split("\n"), *field.items):
+        parsed = column_date(_BULLET.sub("", line))
+        day = read_date(parsed[1]) if parsed else None
+        if parsed and day is not None:
+            out.setdefault(parsed[0].lower(), (day, where))
+
+
 def comment_drop_date(comment: str | None) -> dt.date | None:
     """A date stated in a comment ("Can be removed after 2024-08-15"), or None."""
     if not comment:
         return None
-    m = _IN_COMMENT.search(comment)
-    return parse_date(m.group(1)) if m else None
+    for m in _IN_COMMENT.finditer(comment):
+        day = read_date(m.group("rest"))
+        if day is not None:
+            return day
+    return None
 
 
 def _header_path(migration: Migration) -> str:

@@ -75,8 +75,11 @@ def replay(migrations: list[Migration]) -> History:
         date = migration.date
         bucket = touches.setdefault(migration.id, [])
         for statement in migration.statements:
+            # A directory migration's steps carry their own dates.
+            step = migration.step_for(statement.location.path) if migration.steps else None
+            when = step.date if step is not None else date
             for change in statement.changes:
-                _apply(history, migration.id, date, statement, change, bucket)
+                _apply(history, migration.id, when, statement, change, bucket)
     for migration_id, items in touches.items():
         seen: list[tuple[str, str, str | None]] = []
         for table, column in items:

@@ -28,6 +28,7 @@ from ..model import (
     Table,
     Wiki,
 )
+from ..sources.headers import is_placeholder
 from .adr_links import link_relations
 from .drop_dates import ALL_COLUMNS, comment_drop_date, header_drop_dates
 from .history import ColumnTrail, History, TableTrail, replay
@@ -516,7 +517,7 @@ def _migration_adr_links(
 
     for migration in wiki.migrations:
         field = migration.header.get("adr")
-        if field is None:
+        if field is None or is_placeholder(field.value):
             continue
         for item in field.items or (field.value,):
             number = adr_number(item)
@@ -601,13 +602,7 @@ def find_migration(wiki: Wiki, name: str) -> Migration | None:
 
 # --- related migrations ------------------------------------------------------------
 
-_PLACEHOLDER = re.compile(r"^\s*(?:none|n/?a|-+|todo|tbd|nothing|no)\s*\.?\s*$", re.IGNORECASE)
 _FIRST_WORD = re.compile(r"[^\s,;()]+")
-
-
-def is_placeholder(text: str) -> bool:
-    """``none``, ``n/a``, ``-``, ``TODO``: a field left unfilled, naming nothing."""
-    return _PLACEHOLDER.match(text) is not None
 
 
 def find_related(wiki: Wiki, item: str) -> Migration | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
-from collections.abc import Container, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -14,10 +14,11 @@ from markupsafe import Markup
 from ..join.drop_dates import DropStatus, drop_status
 from ..join.pg_types import pg_type
 from ..join.story import Account, dropped_by
-from ..join.wiki import find_migration, find_related, is_placeholder, resolve_ref
+from ..join.wiki import find_migration, find_related, resolve_ref
 from ..model import (
     Action,
     Adr,
+    CatalogDependent,
     Column,
     Event,
     Finding,
@@ -28,6 +29,7 @@ from ..model import (
     Wiki,
 )
 from ..sources.adrs import split_ref
+from ..sources.headers import is_placeholder
 from . import adr_titles, escape, gfm, paths
 from .drift_pages import drift_pages
 from .erd import ForeignKey, Relations, er_diagram
@@ -136,6 +138,16 @@ class Links:
             return escape.code(migration_id)
         label = _migration_label(m, title=title, dated=dated)
         return Markup(f"[{label}]({self.url(paths.migration_page(m.id))})")
+
+    def step(self, migration_id: str, path: str) -> Markup | None:
+        """A link to the step of a migration whose file is ``path``, labelled by its title;
+        None when the migration has no such step."""
+        m = self._migration(migration_id)
+        step = m.step_for(path) if m is not None and m.steps else None
+        if m is None or step is None:
+            return None
+        target = self.url(paths.migration_page(m.id), step_anchor(step.number))
+        return Markup(f"[{escape.md(step.title)}]({target})")
 
     def columns(self, table: Table, names: tuple[str, ...] | list[str]) -> Markup:
         """Links to several columns of one table, qualified by the table's name."""
@@ -362,13 +374,22 @@ def timeline(links: Links, events: Sequence[Event]) -> list[Markup]:
     ``2024-02-15 **added** as `VARCHAR(50)`, **commented** · [Add legacy_id column](...)``
     """
     lines: list[Markup] = []
-    for migration_id, group in groupby(events, key=lambda e: e.migration_id):
+    # One line per migration, or per step of a migration made of several files.
+    for (migration_id, path), group in groupby(
+        events, key=lambda e: (e.migration_id, e.location.path)
+    ):
         items = list(group)
         when = items[0].date.isoformat() if items[0].date else "undated"
         what = ", ".join(_what(e) for e in items)
-        by = links.migration(migration_id, title=True)
-        lines.append(Markup(f'<span class="sw-when">{when}</span> {what} &middot; {by}'))
+        by = links.step(migration_id, path) or links.migration(migration_id, title=True)
+        line = Markup(f'<span class="sw-when">{when}</span> {what} &middot; {by}')
+        lines.append(line)
     return lines
+
+
+def step_anchor(number: int) -> str:
+    """The id of a step's entry on its migration's page: ``step-3``."""
+    return f"step-{number}"
 
 
 def told(links: Links, story: Account | None) -> dict[str, object] | None:
@@ -528,6 +549,14 @@ def table_values(
     keys = column_keys(table)
     outgoing = [] if table.dropped else relations.references(table)
     incoming = [] if table.dropped else relations.referenced_by(table)
+    dependents = catalog_dependents(wiki, table)
+    # The table's own keys, indexes and triggers have sections of their own: the
+    # table-wide list names what lives elsewhere, and policies; a column's names all.
+    elsewhere = [
+        d
+        for d in dependents
+        if (d.schema, d.relation) != (table.schema, table.name) or d.kind in ("policy", "rule")
+    ]
     rows = []
     introducers = [c.introduced_by for c in [*table.columns, *table.dropped_columns]]
     introduced_alone = {m: introducers.count(m) == 1 for m in introducers if m}
@@ -558,10 +587,15 @@ def table_values(
                 "referenced_by": Markup(", ").join(
                     _fk_source(links, fk, column.name) for fk in refs_in
                 ),
+                "used_by": Markup(", ").join(
+                    Markup(f"{d.kind} {_dependent_link(links, relations, d, table)}")
+                    for d in dependents
+                    if column.name in d.columns and not column.dropped
+                ),
             }
         )
     diagram = None if table.dropped else er_diagram(relations, table, erd_depth)
-    order = _migration_order(migrations)
+    order = wiki.migration_order
     return {
         "table": table,
         "rows": rows,
@@ -572,6 +606,7 @@ def table_values(
         **_decisions(adrs, table.decided_by, table.adrs),
         "dropped_by": told(links, dropped_by(wiki, table)),
         "findings": findings_for(wiki, table.qualified),
+        "used_by": used_by(links, relations, table, elsewhere),
         "references": [_fk_row(links, fk, fk.target) for fk in outgoing],
         "referenced_by": [_fk_row(links, fk, fk.source) for fk in incoming],
         "diagram": diagram,
@@ -584,16 +619,52 @@ def table_values(
     }
 
 
-#: The last migrations index seen, and each migration's place in it (one per build).
-_ORDER: tuple[int, int, dict[str, int]] | None = None
+# --- what depends on a table ---------------------------------------------------------
 
 
-def _migration_order(migrations: dict[str, Migration]) -> dict[str, int]:
-    """Each migration's place in the order they are applied (computed once per build)."""
-    global _ORDER
-    if _ORDER is None or _ORDER[0] != id(migrations) or _ORDER[1] != len(migrations):
-        _ORDER = (id(migrations), len(migrations), {m: i for i, m in enumerate(migrations)})
-    return _ORDER[2]
+def catalog_dependents(wiki: Wiki, table: Table) -> tuple[CatalogDependent, ...]:
+    """What the catalog says depends on ``table`` (nothing for a dropped table)."""
+    if table.dropped or table.catalog is None:
+        return ()
+    return table.catalog.dependents
+
+
+def _dependent_link(
+    links: Links, relations: Relations, dependent: CatalogDependent, here: Table
+) -> Markup:
+    """A dependent named as the wiki can link it: a view by its page, a key or index by its
+    name and its table's page (not when that is ``here``), a generated column by its
+    anchor, a function as code."""
+    owner = (
+        relations.tables.get((dependent.schema, dependent.relation))
+        if dependent.relation is not None
+        else None
+    )
+    if dependent.kind in ("view", "materialized view", "rule") and owner is not None:
+        return links.table(owner, None if owner.schema == "public" else owner.qualified)
+    if dependent.kind == "generated column" and owner is not None:
+        return links.column(owner, dependent.name, qualified=owner is not here)
+    name = escape.code(dependent.name)
+    if owner is here:
+        return name
+    if owner is None:
+        where = f"{dependent.schema}.{dependent.relation}" if dependent.relation else ""
+        return Markup(f"{name} on {escape.code(where)}") if where else name
+    return Markup(f"{name} on {links.table(owner)}")
+
+
+def used_by(
+    links: Links, relations: Relations, table: Table, dependents: Iterable[CatalogDependent]
+) -> list[dict[str, object]]:
+    """Rows of a table's "Used by" section: each dependent, its kind and the columns it uses."""
+    return [
+        {
+            "what": _dependent_link(links, relations, d, table),
+            "kind": d.kind,
+            "columns": Markup(", ").join(links.column(table, c) for c in d.columns),
+        }
+        for d in dependents
+    ]
 
 
 def _fk_target(links: Links, fk: ForeignKey, column: str) -> Markup:

@@ -45,6 +45,7 @@ from pathlib import Path
 import yaml
 
 from ..model import Adr, AdrRelation, Finding, Level, Location, RelationKind, SchemaRef
+from .headers import read_date
 
 __all__ = [
     "BACKTICK_REF",
@@ -561,7 +562,8 @@ def normalise_status(text: str | None) -> tuple[str, bool]:
 
 
 def normalise_date(value: object) -> tuple[dt.date | None, str | None]:
-    """(date, problem): YAML dates, datetimes, ISO strings; placeholders count as absent."""
+    """(date, problem): YAML dates, datetimes, the date forms of `headers.read_date`;
+    placeholders count as absent."""
     if isinstance(value, dt.datetime):
         return value.date(), None
     if isinstance(value, dt.date):
@@ -571,10 +573,8 @@ def normalise_date(value: object) -> tuple[dt.date | None, str | None]:
     text = str(value).strip()
     if text.upper().startswith("YYYY"):
         return None, None
-    try:
-        return dt.date.fromisoformat(text[:10]), None
-    except ValueError:
-        return None, text
+    day = read_date(text)  # the forms migration headers accept (15 August 2024 too)
+    return (day, None) if day is not None else (None, text)
 
 
 # --- relations -----------------------------------------------------------------------

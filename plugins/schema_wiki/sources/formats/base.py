@@ -34,6 +34,13 @@ class Context:
     root: Path
     directory: Path
     findings: list[Finding] = field(default_factory=list)
+    #: Every file a reader took (read, or knowingly passed over), resolved: what
+    #: is left in the directory is reported as not recognised.
+    recognised: set[Path] = field(default_factory=set)
+
+    def recognise(self, path: Path) -> None:
+        """Mark a file the layout knows although it reads nothing of it (Sqitch's verify/)."""
+        self.recognised.add(path.resolve())
 
     def rel(self, path: Path) -> str:
         """``path`` relative to the project root, in POSIX form."""
@@ -50,6 +57,7 @@ class Context:
         still builds, and the build fails on the error.
         """
         rel = self.rel(path)
+        self.recognise(path)
         try:
             data = path.read_bytes()
         except OSError as error:
@@ -86,6 +94,9 @@ class Part:
     text: str
     #: None: the whole file.
     segments: list[Segment] | None = None
+    #: The text the header is read from, when not ``text`` itself: same lines, with
+    #: what is not the header blanked (a Liquibase changeset's neighbours).
+    header_text: str | None = None
 
 
 @dataclass
@@ -106,6 +117,9 @@ class Candidate:
     #: Header fields the tool states elsewhere (Sqitch's plan), used when the
     #: file's own header lacks them.
     extra_fields: dict[str, HeaderField] = field(default_factory=dict)
+    #: Several migrations may share a version (the seed's ``YYYYMMDD_name``): they
+    #: are ordered by name, and one ``shared-version`` note says so.
+    shared_versions: bool = False
 
 
 def timestamp_order(version: str) -> int:

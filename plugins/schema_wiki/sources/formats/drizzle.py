@@ -121,6 +121,7 @@ def _journal_layout(context: Context, journal: Path) -> list[Candidate]:
             out.append(candidate)
     for path in sorted(context.directory.glob("*.sql")):
         if path.stem not in listed:
+            context.recognise(path)
             context.note(
                 "migration-not-in-journal",
                 Level.INFO,

@@ -60,14 +60,26 @@ def directory_parts(context: Context, directory: Path) -> tuple[list[Part], dict
 
 
 def read_plain(context: Context) -> list[Candidate]:
-    """Candidates of the plain layout in ``context.directory``."""
+    """Candidates of the plain layout in ``context.directory``.
+
+    Several migrations may share a version (``20240215_add_legacy_id.sql``
+    beside ``20240215_split_users_table/``): no tool keys this layout by
+    version, so they are applied in order of version, then name. A
+    ``<version>_<name>.down.sql`` (or ``_rollback``, ``_revert``, ``_undo``)
+    beside ``<version>_<name>.sql`` is its rollback.
+    """
     out: list[Candidate] = []
+    rollbacks: list[tuple[str, str, Path]] = []
     for path in sorted(context.directory.iterdir()):
         if path.name.startswith("."):
             continue
         if path.is_file():
             m = _FILE.match(path.name)
-            if not m or ROLLBACK_SQL.search(path.name):
+            if m and ROLLBACK_SQL.search(path.name):
+                of = _FILE.match(ROLLBACK_SQL.sub("", path.name) + ".sql")
+                rollbacks.append((m.group(1), of.group(2) if of else "", path))
+                continue
+            if not m:
                 continue
             text = context.read(path)
             if text is None:
@@ -81,7 +93,8 @@ def read_plain(context: Context) -> list[Candidate]:
                     path=path,
                     parts=[Part(path, text)],
                     order=(timestamp_order(version), name),
-                    identity=int(version),
+                    identity=(timestamp_order(version), name),
+                    shared_versions=True,
                 )
             )
         elif path.is_dir():
@@ -100,8 +113,17 @@ def read_plain(context: Context) -> list[Candidate]:
                     path=path,
                     parts=parts,
                     order=(timestamp_order(version), name),
-                    identity=int(version),
+                    identity=(timestamp_order(version), name),
                     documents=documents,
+                    shared_versions=True,
                 )
+            )
+    for version, name, path in rollbacks:
+        owner = next(
+            (c for c in out if c.version == version and c.path.is_file() and c.name == name), None
+        )
+        if owner is not None and (text := context.read(path)) is not None:
+            owner.documents.setdefault(
+                ROLLBACK_DOCUMENT, rollback_markdown(context.rel(path), text)
             )
     return out

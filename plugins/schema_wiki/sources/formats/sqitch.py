@@ -95,6 +95,11 @@ def read_sqitch(context: Context) -> list[Candidate]:
     text = context.read(plan_path)
     if text is None:
         return []
+    # Verify scripts are Sqitch's own checks, never applied: known, not read.
+    verify = context.directory / "verify"
+    if verify.is_dir():
+        for verify_script in verify.rglob("*.sql"):
+            context.recognise(verify_script)
     entries, bad = parse_plan(text)
     for number, line in bad:
         context.note(
