@@ -250,7 +250,7 @@ def test_table_history_lists_every_change_and_each_why_once(example_site: Path) 
         1
     ]
     assert "created with id , email" in history
-    assert "added phone varchar(20)" in history
+    assert "added phone character varying(20)" in history
     assert "dropped bio , avatar_url , settings" in history
     assert "index created idx_users_legacy_id" in history and "made NOT NULL handle" in history
     # create_users brought eight columns: its why is in the history, not on each column.

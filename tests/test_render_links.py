@@ -164,7 +164,7 @@ def test_a_tables_history_tells_each_migration_once() -> None:
     assert (
         rows[0].changes == "**created** with [email], [bio]; **commented** the table and 1 column"
     )
-    assert rows[1].changes == "**added** [handle] `varchar(50)`"
+    assert rows[1].changes == "**added** [handle] `character varying(50)`"
     assert rows[2].changes == (
         "**renamed** `nick` &rarr; `handle`; **index created** `users_email_idx`"
     )

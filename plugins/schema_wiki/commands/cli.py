@@ -106,6 +106,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             _write_atomically(Path(args.output), text)
         else:
             sys.stdout.write(text)
+        if wiki.catalog is not None and wiki.catalog.failure is not None:
+            # The export holds the schema as it stood before the failing migration
+            # (and says so in replay_failure); the exit code and stderr say so too.
+            for finding in wiki.findings:
+                if finding.rule == "migration-failed":
+                    print(finding.format(), file=sys.stderr)
+            return EXIT_FINDINGS
         return EXIT_OK
 
     return _check(args, wiki)
