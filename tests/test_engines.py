@@ -6,19 +6,25 @@ runs no plugin and builds the pages ``schema-wiki generate`` wrote
 every column deep link lands on its anchor, the search index has a section
 per column, the ER diagram's source, script and pinned Mermaid are there,
 the decision log has its status filter, and an expired column fails the
-build. ``test_engines_browser.py`` clicks through each site in Chromium.
+build. Then a real Chromium reads each site: deep links, search, the diagram, the
+status filter.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
+from browser import OPEN_SHADOW_ROOTS, chromium_path, launch, serve
 from engines import ENGINES, Engine, bin_dir, build, copy_example, run_in, version
 from helpers import FIXTURES, run
 from schema_wiki.output.generated import MANIFEST_NAME
@@ -283,3 +289,176 @@ def test_engine_environments_are_separate() -> None:
     assert "1.8.0" in version(ENGINES["mkdocs-ng"])
     dirs = {bin_dir(engine) for engine in ENGINES.values()}
     assert len(dirs) == len(ENGINES)
+
+
+# --- in a real browser (Chromium): each engine's site as a reader uses it ----------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _no_browser("playwright is not installed")
+    executable = chromium_path()
+    if executable is None:
+        _no_browser("chromium is not installed (apt-get install chromium)")
+    assert executable is not None
+    with sync_playwright() as playwright:
+        chromium = launch(playwright, executable)
+        yield chromium
+        chromium.close()
+
+
+def _no_browser(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason}: the browser tests must run in CI")
+    pytest.skip(reason)
+
+
+@dataclass
+class Reader:
+    """A browser tab on one engine's site, with what went wrong on it."""
+
+    page: Any
+    base: str
+    errors: list[str] = field(default_factory=list)
+    external: list[str] = field(default_factory=list)
+
+    def open(self, path: str) -> None:
+        self.page.goto(self.base + path, wait_until="load")
+
+    def clean(self) -> bool:
+        return self.errors == [] and self.external == []
+
+
+@pytest.fixture
+def reader(browser: Any, built: Built) -> Iterator[Reader]:
+    with serve(built.site) as base:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_init_script(OPEN_SHADOW_ROOTS)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        r = Reader(page, base)
+        host = urlsplit(base).netloc
+        page.on("console", lambda m: r.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: r.errors.append(str(e)))
+
+        def on_request(request: Any) -> None:
+            if urlsplit(request.url).netloc not in (host, ""):
+                r.external.append(request.url)
+
+        page.on("request", on_request)
+        yield r
+        context.close()
+
+
+def _expect() -> Any:
+    from playwright.sync_api import expect
+
+    return expect
+
+
+#: test_browser.py and test_adrs_browser.py read the MkDocs site this way already.
+without_plain_mkdocs = pytest.mark.parametrize(
+    "built", sorted(set(ENGINES) - {"mkdocs"}), indirect=True
+)
+
+
+@without_plain_mkdocs
+def test_browser_column_deep_link_and_back(reader: Reader) -> None:
+    expect = _expect()
+    page = reader.page
+    reader.open("schema/public/users/#column-phone")
+    expect(page.locator("#column-phone")).to_be_in_viewport()
+    introduced = page.locator(
+        "xpath=//*[@id='column-phone']/following-sibling::ul[1]"
+        "/li[strong[normalize-space()='Introduced by']]/a"
+    ).first
+    introduced.click()
+    expect(page).to_have_url(re.compile(r"/migrations/20240220140000_add_phone_to_users/$"))
+    page.locator("article a[href*='schema/public/users/#column-phone']").first.click()
+    expect(page).to_have_url(re.compile(r"/schema/public/users/#column-phone$"))
+    expect(page.locator("#column-phone")).to_be_in_viewport()
+    assert reader.clean(), (reader.errors, reader.external)
+
+
+@without_plain_mkdocs
+def test_browser_search_lands_on_the_column(reader: Reader) -> None:
+    expect = _expect()
+    page = reader.page
+    reader.open("")
+    if page.locator("button.md-search__button").count():
+        # Zensical: a search dialog (Ctrl+K); results are options of a listbox.
+        page.locator("button.md-search__button").click()
+        page.locator("input[role=combobox][aria-label=Search]").fill(SEARCH_WORD)
+        first = page.locator("[role=listbox] a[role=option]").first
+    else:
+        # Material: the header's search field; results are sections of a list.
+        page.locator("input.md-search__input").click()
+        page.keyboard.type(SEARCH_WORD)
+        first = page.locator(".md-search-result__item a[href*='#']").first
+    expect(first).to_have_attribute("href", re.compile(r"schema/public/invoices/.*#column-number$"))
+    first.click()
+    expect(page).to_have_url(re.compile(r"/schema/public/invoices/.*#column-number$"))
+    expect(page.locator("#column-number")).to_be_in_viewport()
+    assert reader.clean(), (reader.errors, reader.external)
+
+
+@without_plain_mkdocs
+def test_browser_er_diagram_draws_from_the_sites_own_mermaid(reader: Reader) -> None:
+    expect = _expect()
+    page = reader.page
+    reader.open("schema/public/users/")
+    svg = page.locator("article .mermaid svg").first
+    expect(svg).to_be_visible()
+    labels = svg.text_content() or ""
+    for table in ("users", "invoices", "notifications", "user_profiles"):
+        assert table in labels
+    box = svg.bounding_box()
+    assert box is not None and box["width"] > 200 and box["height"] > 200
+    assert reader.clean(), (reader.errors, reader.external)  # no CDN
+
+
+@without_plain_mkdocs
+def test_browser_decision_log_status_filter(reader: Reader) -> None:
+    page = reader.page
+    reader.open("adrs/")
+
+    def visible() -> list[str]:
+        rows = page.locator("article table tbody tr")
+        return [
+            rows.nth(i).locator("td").first.inner_text()
+            for i in range(rows.count())
+            if rows.nth(i).is_visible()
+        ]
+
+    everything = visible()
+    assert everything == [f"ADR-{n:04d}" for n in range(12, 18)]
+    page.click("label[for=sw-adr-show-accepted]")
+    assert visible() == ["ADR-0013", "ADR-0014", "ADR-0015", "ADR-0016"]
+    page.click("label[for=sw-adr-show-superseded]")
+    assert visible() == ["ADR-0012"]
+    page.click("label[for=sw-adr-show-all]")
+    assert visible() == everything
+    assert reader.clean(), (reader.errors, reader.external)
+
+
+@without_plain_mkdocs
+def test_browser_every_kind_of_page_loads_cleanly(reader: Reader) -> None:
+    for path in (
+        "",
+        "schema/",
+        "schema/a-z/",
+        "schema/dropped/",
+        "schema/health/",
+        "schema/public/invoices/",
+        "schema/dropped/public/legacy_user_mapping/",
+        "migrations/",
+        "migrations/20240301090000_split_users_table/",
+        "adrs/",
+        "adrs/0015-split-users-table/",
+    ):
+        reader.open(path)
+        assert reader.page.locator("article h1").count() == 1, path
+    assert reader.clean(), (reader.errors, reader.external)
