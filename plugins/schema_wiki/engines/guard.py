@@ -28,7 +28,6 @@ Zensical, else ``docs``).
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -72,9 +71,17 @@ def _engine_docs_dir() -> Path | None:
         return None
 
 
+def _shown(path: Path) -> str:
+    """A path relative to the working directory when it is under it, else as it is."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def problem(docs_dir: Path) -> str:
     """Why the generated pages in ``docs_dir`` cannot be published; "" when they can."""
-    shown = os.path.relpath(docs_dir)
+    shown = _shown(docs_dir)
     try:
         manifest = read_manifest(docs_dir)
     except SchemaWikiError as exc:
@@ -96,7 +103,7 @@ def problem(docs_dir: Path) -> str:
     if manifest.sources:
         dirs = [(docs_dir / d).resolve() for d in manifest.sources]
         if sources_digest(dirs) != manifest.sources_digest:
-            names = ", ".join(os.path.relpath(d) + "/" for d in dirs)
+            names = ", ".join(_shown(d) + "/" for d in dirs)
             return (
                 f"the migrations or ADRs changed since schema-wiki generate wrote the pages"
                 f" in {shown}/ ({names}): run `schema-wiki generate` before building."
