@@ -147,6 +147,17 @@ def test_search_has_a_section_per_column(built: Built) -> None:
     assert {"schema/public/users/#column-phone", "schema/public/users/#column-handle"} <= users
 
 
+def test_index_lists_stay_out_of_search(built: Built) -> None:
+    """The index pages' long lists repeat each row's own page: no engine indexes them
+    (Zensical refuses a section of more than 16,384 tokens; test_search_sections.py)."""
+    sections = _search_sections(built.site)
+    summary = "Invoices issued to users"  # the invoices table's comment, first line
+    where = {loc.split("#")[0] for loc, text in sections if summary in text}
+    assert "schema/public/invoices/" in where
+    index_pages = {"schema/", "schema/a-z/", "migrations/", "adrs/", "schema/health/"}
+    assert where & index_pages == set()
+
+
 def test_er_diagram_source_script_and_pinned_mermaid_are_served(
     built: Built, generated: dict[str, bytes]
 ) -> None:
