@@ -21,6 +21,13 @@ parse
     file by file) against ``sqlglot.parse(text, read="postgres")`` of the same
     files; plus the same on the example and fixture migrations of this
     repository (real-world SQL rather than generated).
+zensical
+    with a Zensical found (``--zensical``; by default the environment the
+    engine tests create under ``.cache/engines/``): ``schema-wiki generate``
+    of the project on a warm cache, Zensical's clean build of the pages it
+    wrote, and, after one ADR edit, ``schema-wiki generate`` again plus
+    Zensical's build with its cache from the build before: what a team on
+    Zensical runs in CI and while writing.
 serve
     the rebuild ``mkdocs serve --dirty`` performs after one ADR is saved,
     measured in process: the probe loads the configuration and calls MkDocs'
@@ -184,12 +191,25 @@ def write_plain_twin(project: Path, twin: Path) -> int:
         target.write_bytes(file.content_bytes)
         pages += file.src_uri.endswith(".md")
     (twin / "mkdocs.yml").write_text(twin_yml(config), encoding="utf-8")
+    # The project's own mkdocs.yml plus what an engine without plugins needs there.
+    (twin / ENGINE_YML).write_text(
+        mkdocs_yml(plugin=True, extra=plugin_settings(config)), encoding="utf-8"
+    )
     return pages
+
+
+#: Beside the twin's mkdocs.yml: the plugin's settings and what it adds, for Zensical.
+ENGINE_YML = "engine-mkdocs.yml"
 
 
 def twin_yml(config: MkDocsConfig) -> str:
     """The plain build's mkdocs.yml: the project's, with the Markdown extensions, CSS and
     scripts the plugin added, and no plugin (its pages are files now)."""
+    return mkdocs_yml(plugin=False, extra=plugin_settings(config))
+
+
+def plugin_settings(config: MkDocsConfig) -> dict[str, object]:
+    """The Markdown extensions, CSS and scripts of a configuration the plugin ran on."""
     extensions: list[object] = []
     for name in config.markdown_extensions:
         options = config.mdx_configs.get(name)
@@ -204,12 +224,11 @@ def twin_yml(config: MkDocsConfig) -> str:
                 if value := getattr(script, attribute, None):
                     entry[key] = value
             scripts.append(entry)
-    extra: dict[str, object] = {
+    return {
         "markdown_extensions": extensions,
         "extra_css": list(config.extra_css),
         "extra_javascript": scripts,
     }
-    return mkdocs_yml(plugin=False, extra=extra)
 
 
 # --- catalog and parsing ------------------------------------------------------------------
@@ -392,6 +411,74 @@ def measure_serve(
 
 
 @dataclasses.dataclass
+class ZensicalResult:
+    """``schema-wiki generate`` and Zensical's build of its pages, clean and after an ADR edit."""
+
+    version: str
+    generate: Run
+    clean: Run
+    adr_generate: Run
+    adr_build: Run
+    pages: int
+
+
+def find_zensical(given: str | None) -> Path | None:
+    """The ``zensical`` executable: ``given`` (a file or a bin directory), else the one
+    the engine tests installed (tests/engines.py), else None."""
+    if given == "none":
+        return None
+    if given:
+        path = Path(given)
+        return path / "zensical" if path.is_dir() else path
+    found = sorted((REPO / ".cache" / "engines").glob("zensical-*/bin/zensical"))
+    return found[-1] if found else None
+
+
+def measure_zensical(
+    project: GeneratedProject,
+    twin: Path,
+    work: Path,
+    zensical: Path,
+    rounds: int,
+    log: Callable[[str], None],
+) -> ZensicalResult:
+    """Generate the pages into a copy of the project and build it with Zensical."""
+    version = subprocess.run(
+        [str(zensical), "--version"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    generate_cmd = [sys.executable, "-m", "schema_wiki.commands.cli", "generate"]
+    gen_runs, clean_runs, adr_gen_runs, adr_build_runs = [], [], [], []
+    for r in range(rounds):
+        copy = work / "zensical"
+        shutil.rmtree(copy, ignore_errors=True)
+        copy.mkdir(parents=True)
+        for name in ("docs", "migrations", "adrs"):
+            shutil.copytree(project.root / name, copy / name)
+        # The catalog and statements the plugin's builds cached: generate starts warm.
+        shutil.copytree(project.root / ".cache", copy / ".cache")
+        shutil.copy2(twin / ENGINE_YML, copy / "mkdocs.yml")
+        gen_runs.append(run_process(generate_cmd, copy))
+        clean_runs.append(run_process([str(zensical), "build", "--clean"], copy))
+        log(f"  zensical: generate {_describe(gen_runs[-1])}, clean {_describe(clean_runs[-1])}")
+        adr = sorted((copy / "adrs").glob("*.md"))[r]
+        adr.write_text(adr.read_text(encoding="utf-8") + "\nA sentence the benchmark added.\n")
+        adr_gen_runs.append(run_process(generate_cmd, copy))
+        adr_build_runs.append(run_process([str(zensical), "build"], copy))
+        log(
+            f"  zensical after an ADR edit: generate {_describe(adr_gen_runs[-1])},"
+            f" build {_describe(adr_build_runs[-1])}"
+        )
+    return ZensicalResult(
+        version=version,
+        generate=min_run(gen_runs),
+        clean=min_run(clean_runs),
+        adr_generate=min_run(adr_gen_runs),
+        adr_build=min_run(adr_build_runs),
+        pages=count_pages(work / "zensical" / "site"),
+    )
+
+
+@dataclasses.dataclass
 class SizeResult:
     tables: int
     migrations: int
@@ -408,6 +495,8 @@ class SizeResult:
     warm_adr: Run | None = None
     #: MkDocs alone: the plain twin's ``serve --dirty`` rebuild after one ADR page edit.
     plain_serve: ServeResult | None = None
+    #: Zensical on the pages ``schema-wiki generate`` wrote (None: no Zensical found).
+    zensical: ZensicalResult | None = None
 
     @property
     def warm_ratio(self) -> float:
@@ -448,6 +537,7 @@ def measure_size(
     serve_full: bool,
     log: Callable[[str], None],
     edits: int = 3,
+    zensical: Path | None = None,
 ) -> SizeResult:
     """Every measurement for one project size."""
     project = generate(work / "project", tables, seed)
@@ -498,6 +588,13 @@ def measure_size(
         log(f"  plain MkDocs serve rebuild after an ADR page edit {plain_serve.dirty_s:.2f}s")
     else:  # its first build alone would cost as much as a cold build
         serve = ServeResult(float("nan"), float("nan"))
+    zensical_result = None
+    if zensical is not None:
+        zensical_result = measure_zensical(project, twin, work, zensical, build_rounds, log)
+        if zensical_result.pages != built[1]:
+            raise RuntimeError(
+                f"Zensical built {zensical_result.pages} pages, the plain twin {built[1]}"
+            )
     return SizeResult(
         tables=tables,
         migrations=len(project.migrations),
@@ -512,6 +609,7 @@ def measure_size(
         serve=serve,
         warm_adr=min_run(adr_runs) if adr_runs else None,
         plain_serve=plain_serve,
+        zensical=zensical_result,
     )
 
 
@@ -576,6 +674,27 @@ def table(results: list[SizeResult]) -> str:
             "parsing: ours / `sqlglot.parse` (statements/s)",
             lambda r: f"{r.parse.ours_per_s:,.0f} / {r.parse.sqlglot_per_s:,.0f}",
         ),
+        (
+            "Zensical: `schema-wiki generate`, warm cache",
+            lambda r: f"{r.zensical.generate.seconds:.2f} s" if r.zensical else "-",
+        ),
+        (
+            "Zensical build of the generated pages, clean (ratio to plain `mkdocs build`)",
+            lambda r: (
+                f"{r.zensical.clean.seconds:.2f} s"
+                f" ({r.zensical.clean.seconds / r.plain.seconds:.2f})"
+                if r.zensical
+                else "-"
+            ),
+        ),
+        (
+            "Zensical, one ADR edited: generate + build (its cache warm)",
+            lambda r: (
+                f"{r.zensical.adr_generate.seconds:.2f} s + {r.zensical.adr_build.seconds:.2f} s"
+                if r.zensical
+                else "-"
+            ),
+        ),
         ("`serve --dirty` rebuild after an ADR edit", lambda r: _seconds(r.serve.dirty_s)),
         (
             "plain MkDocs `serve --dirty` rebuild after editing that ADR's page",
@@ -585,6 +704,10 @@ def table(results: list[SizeResult]) -> str:
         (
             "peak memory: plugin warm / cold / plain",
             lambda r: f"{r.warm.peak_mb:,.0f} / {r.cold.peak_mb:,.0f} / {r.plain.peak_mb:,.0f} MiB",
+        ),
+        (
+            "peak memory: Zensical clean build",
+            lambda r: f"{r.zensical.clean.peak_mb:,.0f} MiB" if r.zensical else "-",
         ),
     ]
     header = "| | " + " | ".join(f"N = {r.tables:,}" for r in results) + " |"
@@ -707,6 +830,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edits", type=int, default=3, help=argparse.SUPPRESS)
     parser.add_argument("--serve-full", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--adrs-dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--zensical",
+        help="the zensical executable or its bin directory; 'none' to leave Zensical out"
+        " (default: the environment tests/engines.py creates, if there is one)",
+    )
     args = parser.parse_args(argv)
 
     if args.serve_probe:
@@ -725,6 +853,10 @@ def main(argv: list[str] | None = None) -> int:
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
+    zensical = find_zensical(args.zensical)
+    if zensical is None:
+        log("no Zensical (see --zensical): its rows stay empty")
+
     started = time.perf_counter()
     results: list[SizeResult] = []
     with workdir(args.keep) as work:
@@ -738,11 +870,15 @@ def main(argv: list[str] | None = None) -> int:
                     serve_full=not args.quick,
                     log=log,
                     edits=1 if args.quick else 3,
+                    zensical=zensical,
                 )
             )
         corpus = measure_parse(repository_corpus(), max(rounds, 3))
     print(f"Machine: {machine()}\n")
     print(table(results))
+    versions = sorted({r.zensical.version for r in results if r.zensical})
+    if versions:
+        print(f"\nZensical {', '.join(versions)} ({zensical}).")
     print(
         f"\nReal-world corpus (example and fixture migrations, {corpus.statements} statements):"
         f" ours {corpus.ours_per_s:,.0f} statements/s, sqlglot.parse"

@@ -110,9 +110,19 @@ def test_a_tiny_benchmark_measures_real_builds(tmp_path: Path) -> None:
     """The real measurement at 6 tables: every number comes from a run, none is made up."""
     import math
 
+    from engines import ENGINES, bin_dir
+
+    zensical = bin_dir(ENGINES["zensical"]) / "zensical"
     lines: list[str] = []
     result = run.measure_size(
-        6, rounds=1, seed=5, work=tmp_path, serve_full=False, log=lines.append, edits=1
+        6,
+        rounds=1,
+        seed=5,
+        work=tmp_path,
+        serve_full=False,
+        log=lines.append,
+        edits=1,
+        zensical=zensical,
     )
     assert result.tables == 6 and result.migrations == 12
     # The plugin and its plain twin built the same pages (measure_size compares the sites);
@@ -130,5 +140,10 @@ def test_a_tiny_benchmark_measures_real_builds(tmp_path: Path) -> None:
     assert math.isfinite(result.serve.dirty_s) and result.serve.dirty_s > 0
     assert result.plain_serve is not None and result.plain_serve.dirty_s > 0
     assert any(line.startswith("  cold build") for line in lines)
+    # Zensical built the pages schema-wiki generate wrote, as many as the plain twin.
+    assert result.zensical is not None and result.zensical.pages == built
+    assert result.zensical.version == "0.0.73"
+    for step in ("generate", "clean", "adr_generate", "adr_build"):
+        assert getattr(result.zensical, step).seconds > 0
     report = run.table([result])
     assert f"{result.warm.seconds:.2f} s ({result.warm_ratio:.2f})" in report

@@ -36,7 +36,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Container, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -501,6 +501,22 @@ def templates_signature(directory: Path | None) -> tuple[tuple[str, int, int], .
             stat = path.stat()
             out.append((path.as_posix(), stat.st_size, stat.st_mtime_ns))
     return tuple(out)
+
+
+def render_options(config: WikiConfig, markdown_extensions: Iterable[str]) -> RenderOptions:
+    """How a project's pages are rendered: the same for every engine and ``generate``.
+
+    ``markdown_extensions`` are the names mkdocs.yml turns on (line numbers in
+    SQL blocks need ``pymdownx.highlight``).
+    """
+    return RenderOptions(
+        templates_dir=config.templates_dir,
+        linenums="pymdownx.highlight" in markdown_extensions,
+        migrations_dir=_shown(config, config.migrations_dir),
+        erd_depth=config.erd_depth,
+        warn_days=config.warn_days,
+        ticket_url=config.ticket_url,
+    )
 
 
 def rendering_key(options: RenderOptions, templates: object) -> str:

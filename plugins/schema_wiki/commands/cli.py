@@ -53,6 +53,14 @@ def _parser() -> argparse.ArgumentParser:
 
     add_new_arguments(sub.add_parser("new", help="write a new ADR or migration from a template"))
 
+    from .generate import add_arguments as add_generate_arguments
+
+    add_generate_arguments(
+        sub.add_parser(
+            "generate", help="write the wiki's pages into docs/ for engines without plugins"
+        )
+    )
+
     export = sub.add_parser("export", help="write the model as JSON")
     export.add_argument("-f", "--config-file", default="mkdocs.yml", help="path to mkdocs.yml")
     export.add_argument("-o", "--output", help="output file (default: standard output)")
@@ -89,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .authoring import run as run_new
 
         return run_new(args)
+    if args.command == "generate":
+        from .generate import run as run_generate
+
+        return run_generate(args)
     try:
         wiki = _load(args.config_file)
     except SchemaWikiError as exc:

@@ -32,9 +32,9 @@ from ..config import (
 )
 from ..errors import ConfigError, SchemaWikiError
 from ..model import Finding, Level
-from ..pipeline import Session, build
-from ..render import RenderOptions
+from ..pipeline import Session, build, render_options
 from ..render import paths as page_paths
+from . import guard
 
 log = get_plugin_logger(__name__)
 
@@ -53,6 +53,10 @@ NAV_PAGES = {
     page_paths.HEALTH,
     page_paths.TABLES_AZ,
 }
+#: Markdown extensions every generated page needs: headings with explicit ids (stable
+#: column anchors), admonitions for findings, tables, and Markdown inside the <div>s
+#: that mark blocks the search index leaves out.
+MARKDOWN_EXTENSIONS = ("attr_list", "admonition", "tables", "toc", "md_in_html")
 
 
 class SchemaWikiConfig(base.Config):
@@ -200,11 +204,35 @@ def _enable_mermaid(config: MkDocsConfig) -> None:
         config.extra_javascript.append(script)
 
 
-def _relative(path: Path, root: Path) -> str:
+def _drop_generate_output(files: Files, config: MkDocsConfig) -> None:
+    """Files ``schema-wiki generate`` wrote into docs/ (committed for another engine,
+    say) give way to this build's own; a generated file edited since stays, as any
+    hand-written page does."""
+    from ..output.generated import MANIFEST_NAME, digest, read_manifest
+
+    docs_dir = Path(config.docs_dir)
+    if not (docs_dir / MANIFEST_NAME).is_file():
+        return
     try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+        manifest = read_manifest(docs_dir)
+    except SchemaWikiError as exc:
+        log.warning("%s", exc)
+        return
+    assert manifest is not None
+    dropped = 0
+    for src_uri in manifest.files:
+        file = files.get_file_from_path(src_uri)
+        if file is None or file.generated_by is not None:
+            continue
+        try:
+            ours = manifest.owns(src_uri, digest(Path(file.abs_src_path or "").read_bytes()))
+        except OSError:
+            continue
+        if ours:
+            files.remove(file)
+            dropped += 1
+    if dropped:
+        log.info("%d files in docs/ came from schema-wiki generate: this build's win", dropped)
 
 
 class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
@@ -231,9 +259,8 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             self.core = wiki_config(self.config, config.config_file_path)
         except SchemaWikiError as exc:
             raise PluginError(f"schema-wiki: {exc}") from None
-        # Headings with explicit ids (stable column anchors), admonitions for findings,
-        # and Markdown inside the <div>s that mark blocks the search index leaves out.
-        for ext in ("attr_list", "admonition", "tables", "toc", "md_in_html"):
+        guard.plugin_ran()  # the engine runs plugins: the guard extension has nothing to do
+        for ext in MARKDOWN_EXTENSIONS:
             if ext not in config.markdown_extensions:
                 config.markdown_extensions.append(ext)
         if CSS_PATH not in config.extra_css:
@@ -249,14 +276,7 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
         self.generated, self.findings = frozenset(), ()
         if self.command != "serve":
             self.session = Session()
-        options = RenderOptions(
-            templates_dir=self.core.templates_dir,
-            linenums="pymdownx.highlight" in config.markdown_extensions,
-            migrations_dir=_relative(self.core.migrations_dir, self.core.root),
-            erd_depth=self.core.erd_depth,
-            warn_days=self.core.warn_days,
-            ticket_url=self.core.ticket_url,
-        )
+        options = render_options(self.core, config.markdown_extensions)
         builds_before = self.session.catalog_builds
         try:
             result = build(self.core, options, self.session)
@@ -288,6 +308,7 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             self.session = Session()
         self.findings = result.findings
         self.generated = frozenset(result.pages)
+        _drop_generate_output(files, config)
         for src_uri, backing in result.pages.items():
             if files.get_file_from_path(src_uri) is not None:
                 log.info("docs/%s exists; it is used instead of the generated page", src_uri)

@@ -16,6 +16,8 @@ file can never become markup.
 from __future__ import annotations
 
 import functools
+import html
+import json
 from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,4 +170,36 @@ def _on_top(banner: str, text: str) -> str:
 def render_one(env: jinja2.Environment, ctx: PageContext) -> str:
     """Render one page context with its template."""
     template = env.get_template(ctx.template)
-    return template.render(**ctx.values)
+    return with_safe_title(template.render(**ctx.values))
+
+
+#: Characters that make a heading line more than escaped text (links, code, HTML, attributes).
+_MARKUP = frozenset("<[`*{}\\")
+_HTML_SPECIAL = frozenset("<>&\"'")
+
+
+def with_safe_title(text: str) -> str:
+    """The page with its title in front matter, HTML-encoded, when the title needs it.
+
+    Themes print a page's title in ``<title>`` through ``striptags``, which
+    decodes entities: a table named ``</title><script>...`` would break out of
+    it. A title in the page's metadata is printed as it is. MkDocs' plugin could
+    set it at build time; an engine without plugins (Zensical) reads it from the
+    page, so the page carries it. Only titles with an HTML-special character
+    get front matter; a heading with markup of its own is left to the engine.
+    """
+    if text.startswith("---"):
+        return text
+    for line in text.split("\n"):
+        if line.startswith("```") or line.startswith("~~~"):
+            return text
+        if line.startswith("# "):
+            heading = line[2:].strip()
+            if not heading or not _MARKUP.isdisjoint(heading):
+                return text
+            plain = html.unescape(heading)
+            if _HTML_SPECIAL.isdisjoint(plain):
+                return text
+            title = json.dumps(html.escape(plain), ensure_ascii=False)
+            return f"---\ntitle: {title}\n---\n\n{text}"
+    return text

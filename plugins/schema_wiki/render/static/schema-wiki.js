@@ -32,6 +32,18 @@
     return loading;
   }
 
+  // Zensical (0.0.73) sometimes scrolls to the top just after loading a page whose
+  // address names a section (a search result, a column's deep link): the reader
+  // lands on the page's head instead of the column. Bring the section back, once,
+  // if nobody has scrolled since.
+  window.addEventListener("load", function () {
+    var id = location.hash ? decodeURIComponent(location.hash.slice(1)) : "";
+    var target = id ? document.getElementById(id) : null;
+    if (target && window.scrollY === 0 && target.getBoundingClientRect().top > window.innerHeight) {
+      target.scrollIntoView();
+    }
+  });
+
   if (typeof window.mermaid !== "undefined") {
     return; // the site brought its own Mermaid
   }
