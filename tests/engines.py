@@ -9,7 +9,7 @@ for all three on first use, nothing after).
 
 mkdocs-ng installs into the ``mkdocs`` package folder, and schema-wiki's own
 dependency on ``mkdocs`` overwrites it; the environment removes ``mkdocs`` and
-reinstalls mkdocs-ng last, exactly the recipe docs/engines.md gives users.
+reinstalls mkdocs-ng last, exactly the recipe docs/using/engines.md gives users.
 
 A test that cannot get its engine skips, except under ``CI=true``, where it
 fails: CI must prove every engine.
@@ -70,7 +70,7 @@ ENGINES: dict[str, Engine] = {
             last="mkdocs-ng==1.8.0",
         ),
         # The newest Zensical the package index here installs: later releases need
-        # `zensical-ui`, which it does not serve (docs/engines.md).
+        # `zensical-ui`, which it does not serve (docs/using/engines.md).
         Engine("zensical", "Zensical", ("zensical==0.0.73",), ("zensical", "build"), plugin=False),
     )
 }
