@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
+from .join.owners import OwnerRule
+from .join.schedule import FreezeWindow
 from .model import Level
 
 #: Environment variable that overrides the real date, for deterministic builds.
@@ -73,6 +75,14 @@ class WikiConfig:
     connect_timeout: int = 5
     statement_timeout_ms: int = 5000
     lock_timeout_ms: int = 2000
+    #: Table patterns and their owners (``owners:`` after ``owners_file:``), see `join.owners`.
+    owners: tuple[OwnerRule, ...] = ()
+    #: Globs of the application code searched for column names (``code_paths:``).
+    code_paths: tuple[str, ...] = ()
+    #: When no migration may run (``freeze_windows:``), see `join.schedule`.
+    freeze_windows: tuple[FreezeWindow, ...] = ()
+    #: The IANA time zone ``freeze_windows:`` are written in.
+    freeze_timezone: str = "UTC"
 
     @property
     def embedded(self) -> bool:

@@ -281,6 +281,10 @@ def load(config: WikiConfig, session: Session | None = None) -> Wiki:
     adrs, adr_findings = load_adrs(config.root, config.adrs_dir)
     catalog = get_catalog(config, migrations, session)
     wiki = build_wiki(migrations, adrs, catalog, config.today, session.join)
+    if config.code_paths:
+        from .sources.code import with_code_references
+
+        wiki = with_code_references(wiki, config.root, config.code_paths, config.cache_dir)
     if config.compare_with:
         wiki = _compare(config, catalog, wiki)
     checked = run_checks(

@@ -23,8 +23,11 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from ..join.owners import OwnerRule
+from ..join.schedule import FreezeWindow
 from ..model import Wiki
 from . import escape, paths
+from .calendar_pages import CALENDAR, ICS, CalendarOptions, calendar_ics, calendar_of
 from .drift_pages import DRIFT
 from .reports import RULES_PAGE
 from .types_pages import TYPES
@@ -43,6 +46,8 @@ ADR_FREE_PAGES = frozenset(
         RULES_PAGE,
         TYPES,
         DRIFT,
+        CALENDAR,
+        ICS,
     }
 )
 
@@ -60,6 +65,11 @@ class RenderOptions:
     erd_depth: int = 1
     #: Days before a drop date when a column's badge turns from deprecated to expiring.
     warn_days: int = 30
+    #: Who owns which tables (``owners:``): shown on table pages and the schema index.
+    owners: tuple[OwnerRule, ...] = ()
+    #: ``freeze_windows:`` and their zone, for the calendar.
+    freeze_windows: tuple[FreezeWindow, ...] = ()
+    freeze_timezone: str = "UTC"
 
 
 def _finalize(value: object) -> object:
@@ -130,6 +140,7 @@ def render_pages(
     """
     options = options or RenderOptions()
     env = environment(options.templates_dir)
+    schedule = CalendarOptions(options.freeze_windows, options.freeze_timezone, options.warn_days)
     pages: dict[str, str] = {}
     for ctx in page_contexts(
         wiki,
@@ -138,9 +149,13 @@ def render_pages(
         erd_depth=options.erd_depth,
         warn_days=options.warn_days,
         only=only,
+        owners=options.owners,
+        schedule=schedule,
     ):
         if only is None or ctx.path in only:
             pages[ctx.path] = render_one(env, ctx)
+    if (only is None or ICS in only) and not calendar_of(wiki, schedule).empty:
+        pages[ICS] = calendar_ics(wiki, schedule)
     return pages
 
 
