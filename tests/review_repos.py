@@ -105,7 +105,8 @@ ALTER TABLE users ADD COLUMN phone_verified_at timestamptz;
 CREATE INDEX idx_users_phone_verified_at ON users (phone_verified_at);
 
 COMMENT ON COLUMN users.phone_verified_at IS
-  'When the user confirmed users.phone with a one-time code; NULL: not verified. Changing phone clears it (ADR 0017).';
+  'When the user confirmed users.phone with a one-time code; NULL: not verified.'
+  ' Changing phone clears it (ADR 0017).';
 
 DROP TRIGGER users_sync_handle ON users;
 

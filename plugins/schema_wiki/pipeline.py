@@ -58,6 +58,8 @@ log = logging.getLogger(__name__)
 #: Catalog files kept: switching branches back and forth stays warm.
 KEEP_CATALOGS = 4
 _STATEMENTS_FILE = "statements.msgpack"
+#: The file of `StatementsRecord` in the cache directory (``schema-wiki review`` shares it).
+STATEMENTS_FILE = _STATEMENTS_FILE
 
 
 @dataclass(frozen=True)

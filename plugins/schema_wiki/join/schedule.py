@@ -48,11 +48,13 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _DAY = r"(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?"
 _TIME = r"(\d{1,2}):(\d{2})"
-_WEEKLY = re.compile(rf"^{_DAY}(?:\s+{_TIME})?\s*(?:-|–|to)\s*{_DAY}(?:\s+{_TIME})?$", re.I)
+_WEEKLY = re.compile(rf"^{_DAY}(?:\s+{_TIME})?\s*(?:-|\u2013|to)\s*{_DAY}(?:\s+{_TIME})?$", re.I)
 _WEEKDAY = re.compile(rf"^{_DAY}$", re.I)
 _WEEKENDS = re.compile(r"^weekends?$", re.I)
 _DATE = r"(\d{4}-\d{2}-\d{2})"
-_DATES = re.compile(rf"^{_DATE}(?:[ T]{_TIME})?(?:\s*(?:-|–|to)\s*{_DATE}(?:[ T]{_TIME})?)?$", re.I)
+_DATES = re.compile(
+    rf"^{_DATE}(?:[ T]{_TIME})?(?:\s*(?:-|\u2013|to)\s*{_DATE}(?:[ T]{_TIME})?)?$", re.I
+)
 _WEEK_MINUTES = 7 * 24 * 60
 
 
@@ -155,16 +157,16 @@ def _window(text: str, label: str) -> FreezeWindow:
     m = _DATES.match(spec)
     if m:
         d1, h1, m1, d2, h2, m2 = m.groups()
-        start = _datetime(d1, h1, m1, spec)
+        begin = _datetime(d1, h1, m1, spec)
         if d2 is None:
-            end = start + dt.timedelta(days=1) if h1 is None else start + dt.timedelta(minutes=1)
+            finish = begin + (dt.timedelta(days=1) if h1 is None else dt.timedelta(minutes=1))
         else:
-            end = _datetime(d2, h2, m2, spec)
+            finish = _datetime(d2, h2, m2, spec)
             if h2 is None:
-                end += dt.timedelta(days=1)  # a date range includes its last day
-        if end <= start:
+                finish += dt.timedelta(days=1)  # a date range includes its last day
+        if finish <= begin:
             raise ConfigError(f"freeze_windows: {spec!r} ends before it starts")
-        return FreezeWindow(spec, label, False, start=start, end=end)
+        return FreezeWindow(spec, label, False, start=begin, end=finish)
     raise ConfigError(
         f"freeze_windows: cannot read {spec!r}; write a weekly range ('Fri 12:00 - Mon 00:00'),"
         " a weekday ('Sat'), 'weekends', a date ('2025-12-24') or a date range"
@@ -245,9 +247,12 @@ def freeze_hit(
             minute = local.weekday() * 1440 + local.hour * 60 + local.minute
             if _in_week(window, minute):
                 return window
-        elif window.start is not None and window.end is not None:
-            if window.start <= local < window.end:
-                return window
+        elif (
+            window.start is not None
+            and window.end is not None
+            and (window.start <= local < window.end)
+        ):
+            return window
     return None
 
 

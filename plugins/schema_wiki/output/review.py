@@ -38,7 +38,9 @@ FORMATS = ("markdown", "json")
 #: Starts every Markdown review: a CI job finds (and updates) its comment by it.
 MARKER = "<!-- schema-wiki-review -->"
 
-_PUNCTUATION = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
+# Enough to keep text text: no emphasis, code, link, image (needs "["), HTML, entity,
+# heading, list, table cell or strike-through can start in it.
+_PUNCTUATION = re.compile(r"([\\`*_{}\[\]<>#+|~&])")
 
 
 def render_review(review: Review, fmt: str) -> str:
@@ -209,8 +211,16 @@ def _changes(changes: Sequence[SchemaChange]) -> list[str]:
         before = _c(_short(c.before)) if c.before else ""
         after = _c(_short(c.after)) if c.after else ""
         by = _c(c.migration_id) if c.migration_id else ""
-        rows.append(f"| {_t(c.kind)} {_t(c.action)} | {_c(c.target)} | {before} | {after} | {by} |")
+        rows.append(f"| {_t(c.kind)} {_t(c.action)} | {_object(c)} | {before} | {after} | {by} |")
     return rows
+
+
+def _object(c: SchemaChange) -> str:
+    """The changed object: ``table.column``, or an index, constraint or trigger on a table."""
+    table, _, name = c.target.partition(" ")
+    if name:
+        return f"{_c(name)} on {_c(table)}"
+    return _c(c.target)
 
 
 def _short(text: str, limit: int = 120) -> str:
@@ -286,7 +296,8 @@ def _impacts(impacts: Sequence[Impact]) -> list[str]:
         deps = [d for d in i.dependents if not d.goes_with_it]
         gone = [d for d in i.dependents if d.goes_with_it]
         for d in deps:
-            out.append(f"    - depended on by {_t(d.what)}")
+            first = ", dropped by the branch first" if d.dropped_by_branch else ""
+            out.append(f"    - depended on by {_t(d.what)}{first}")
         if gone:
             out.append("    - goes with it: " + ", ".join(_t(d.what) for d in gone))
         if i.code is None:

@@ -48,6 +48,7 @@ __all__ = [
     "BIN_ENV_VAR",
     "ThrowawayPostgres",
     "find_bin_dir",
+    "install_stop_hooks",
     "postgres_version",
     "system_bin_dir",
     "wheel_bin_dir",
@@ -415,6 +416,12 @@ def _install_hooks() -> None:
         _signals_installed = True
 
 
+def install_stop_hooks() -> None:
+    """Install the clean-up on exit, SIGTERM and SIGHUP now, from the main thread, for
+    servers a worker thread will start (only the main thread can set signal handlers)."""
+    _install_hooks()
+
+
 # --- the server ----------------------------------------------------------------------
 
 
@@ -700,13 +707,23 @@ class ThrowawayPostgres:
         """
         with psycopg.connect(self.conninfo, autocommit=True) as conn:
             conn.execute("CHECKPOINT")
+            row = conn.execute(
+                "SELECT pg_catalog.pg_walfile_name(redo_lsn),"
+                " pg_catalog.pg_walfile_name(checkpoint_lsn)"
+                " FROM pg_catalog.pg_control_checkpoint()"
+            ).fetchone()
+        # Only the WAL from the checkpoint on is needed to start: the older segments
+        # (most of pg_wal after applying many migrations) are left behind.
+        needed = set(row or ())
+        wal = self.data_dir / "pg_wal"
         skip = {"postmaster.pid", "postmaster.opts"}
-        shutil.copytree(
-            self.data_dir,
-            dest,
-            symlinks=True,
-            ignore=lambda _dir, names: [n for n in names if n in skip],
-        )
+
+        def ignore(directory: str, names: list[str]) -> list[str]:
+            if Path(directory) == wal:
+                return [n for n in names if len(n) == 24 and n not in needed]
+            return [n for n in names if n in skip]
+
+        shutil.copytree(self.data_dir, dest, symlinks=True, ignore=ignore)
 
     def _postmaster_ready(self) -> bool:
         # postmaster.pid's 8th line says "ready" once connections are accepted

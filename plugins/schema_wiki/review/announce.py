@@ -40,6 +40,7 @@ def announce(
     wiki: Wiki,
     config: WikiConfig,
     estimates: Mapping[str, int],
+    existing: frozenset[str] | None = None,
 ) -> Announcement:
     """The announcement of the branch's migrations (one, or several run together)."""
     title = reviews[0].title if len(reviews) == 1 else "; ".join(r.title for r in reviews)
@@ -47,7 +48,7 @@ def announce(
     who = ", ".join(authors) if authors else "TODO: Author: is missing from the header"
     when = _when(reviews)
     what = _what(changes)
-    duration = _duration(reviews, estimates)
+    duration = _duration(reviews, estimates, existing)
     risk = _risk(reviews)
     requires = _requires(reviews, impacts)
     impact = _impact(impacts)
@@ -104,6 +105,9 @@ def _what(changes: Sequence[SchemaChange]) -> str:
             parts.append(f"{verb} `{c.target}` from `{c.before}` to `{c.after}`")
         elif c.kind == "drop date":
             parts.append(f"Stating a drop date ({c.after}) for `{c.target}`")
+        elif " " in c.target:
+            table, _, name = c.target.partition(" ")
+            parts.append(f"{verb} {c.kind} `{name}` on `{table}`")
         else:
             parts.append(f"{verb} {c.kind} `{c.target}`")
     if not parts:
@@ -119,7 +123,11 @@ def _nullable(definition: str | None) -> str:
     return "nullable"
 
 
-def _duration(reviews: Sequence[MigrationReview], estimates: Mapping[str, int]) -> str:
+def _duration(
+    reviews: Sequence[MigrationReview],
+    estimates: Mapping[str, int],
+    existing: frozenset[str] | None = None,
+) -> str:
     applied = [r.applied for r in reviews if r.applied is not None]
     total = sum(a.seconds for a in applied)
     text = f"replayed in {total * 1000:.0f} ms on the throwaway PostgreSQL (empty tables)"
@@ -129,6 +137,8 @@ def _duration(reviews: Sequence[MigrationReview], estimates: Mapping[str, int]) 
     for a in applied:
         for s in a.statements:
             for lock in s.locks:
+                if existing is not None and lock.relation not in existing:
+                    continue  # created or dropped within the migration: blocks no one
                 now = locks.get(lock.relation)
                 if now is None or _rank(lock.mode) > _rank(now):
                     locks[lock.relation] = lock.mode
@@ -153,21 +163,37 @@ def _rank(mode: str) -> int:
     return LOCK_STRENGTH.index(mode) if mode in LOCK_STRENGTH else -1
 
 
+#: A failed checklist item, as a reason in the Risk line.
+_REASONS = {
+    "Uses CONCURRENTLY for indexes": "an index built without CONCURRENTLY",
+    "Uses NOT VALID for constraints": "a constraint validated while writes wait",
+    "Doesn't add NOT NULL without preparation": "NOT NULL without preparation",
+    "Doesn't drop columns still in use": "drops what is still in use",
+    "No breaking changes": "breaks readers",
+    "Backward compatible with current code": "the current code still names what it removes",
+    "Rollback tested (up, down, up again)": "no tested rollback",
+    "Rollback plan documented": "no rollback plan",
+    "Header complete": "an incomplete header",
+    "Timing is appropriate (When:, outside freeze windows)": "scheduled in a freeze window",
+}
+
+
+def _reason(text: str) -> str:
+    if text.startswith("Lock level measured"):
+        return "a long lock or a rewrite of an existing table"
+    return _REASONS.get(text, text[:1].lower() + text[1:])
+
+
 def _risk(reviews: Sequence[MigrationReview]) -> str:
     failed = [i for r in reviews for i in r.items if i.verdict == Verdict.FAIL]
     if any(r.applied is not None and r.applied.error for r in reviews):
         return "High (a migration fails on PostgreSQL)"
-    serious = [
-        i.text
-        for i in failed
-        if i.section == "Safety"
-        or i.text in ("No breaking changes", "Backward compatible with current code")
-    ]
+    serious = [_reason(i.text) for i in failed if i.section in ("Safety", "Compatibility")]
     if serious:
-        return "High (" + "; ".join(dict.fromkeys(serious)) + ")"
+        return "High: " + ", ".join(dict.fromkeys(serious))
     if failed:
-        return "Medium (" + "; ".join(dict.fromkeys(i.text for i in failed)) + ")"
-    return "Low (additive, no long lock measured, rollback tested)"
+        return "Medium: " + ", ".join(dict.fromkeys(_reason(i.text) for i in failed))
+    return "Low: additive, no long lock measured, rollback tested"
 
 
 def _requires(reviews: Sequence[MigrationReview], impacts: Sequence[Impact]) -> str:
@@ -193,7 +219,7 @@ def _impact(impacts: Sequence[Impact]) -> str:
         return "None (backward compatible: nothing is dropped, renamed or retyped)"
     parts = []
     for i in impacts:
-        deps = [d.what for d in i.dependents if not d.goes_with_it]
+        deps = [d.what for d in i.dependents if not d.goes_with_it and not d.dropped_by_branch]
         text = f"`{i.target}` {i.change}"
         if deps:
             text += " (" + ", ".join(deps) + " depend on it)"
@@ -224,7 +250,7 @@ def _asks(
     for i in impacts:
         targets = [i.target]
         for d in i.dependents:
-            if d.goes_with_it:
+            if d.goes_with_it or d.dropped_by_branch:
                 continue
             schema, _, name = d.table.partition(".")
             owner = owner_of(config.owners, schema, name)

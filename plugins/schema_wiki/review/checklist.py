@@ -196,9 +196,19 @@ def _applied(facts: MigrationFacts) -> Item:
 def _rerun(facts: MigrationFacts) -> Item:
     text = "Idempotent (can run twice safely)"
     r = facts.rerun
+    expected = repeatable(facts.migration)
+    a = facts.applied
+    if expected and a is not None and a.error:
+        # It ran where its previous version had run: that is the re-run, and it failed.
+        first = a.error.strip().splitlines()[0]
+        return Item(
+            "Correctness",
+            text,
+            Verdict.FAIL,
+            f"a repeatable runs again where its previous version ran, and fails: {first}",
+        )
     if r is None:
         return Item("Correctness", text, Verdict.NOT_MEASURED, "not run: the migration failed")
-    expected = repeatable(facts.migration)
     if r.passed:
         return Item("Correctness", text, Verdict.PASS, "applied a second time without error")
     if expected:
@@ -264,8 +274,8 @@ def _not_null(
             for t in traps
         )
         return Item(item.section, item.text, Verdict.FAIL, item.note, item.details + details)
-    if item.verdict == Verdict.PASS and not item.note and not item.details:
-        return Item(item.section, item.text, Verdict.PASS, "sets no existing column NOT NULL")
+    if not item.note and not item.details:
+        return Item(item.section, item.text, item.verdict, "sets no existing column NOT NULL")
     return item
 
 
@@ -279,9 +289,15 @@ def _drops(facts: MigrationFacts, unsafe: Sequence[Finding], accepted: Sequence[
     if not dropped:
         return Item("Safety", text, Verdict.NOT_APPLICABLE, "drops no column or table")
     details: list[str] = []
+    first: list[str] = []
+    named = dropped_by_name(facts.migration)
     for target in dropped:
         for d in facts.dependents.get(target, ()):
-            if not d.goes_with_it:
+            if d.goes_with_it:
+                continue
+            if d.dropped_by_branch or (d.name and d.name.lower() in named):
+                first.append(f"{d.what} (dropped by name first)")
+            else:
                 details.append(f"{target}: {d.what} depends on it")
         for ref in (facts.code or {}).get(target, ()):
             details.append(f"{target}: still named at {ref} ({ref.text})")
@@ -293,7 +309,7 @@ def _drops(facts: MigrationFacts, unsafe: Sequence[Finding], accepted: Sequence[
     if details:
         return Item("Safety", text, Verdict.FAIL, "", tuple(dict.fromkeys(details)))
     ok = [s for s in accepted if any(k in s.finding.message for k in _DROP)]
-    note = "nothing depends on " + ", ".join(dropped)
+    note = "nothing else depends on " + ", ".join(dropped)
     if facts.code is not None:
         note += ", and no code in code_paths names it"
     return Item(
@@ -301,8 +317,26 @@ def _drops(facts: MigrationFacts, unsafe: Sequence[Finding], accepted: Sequence[
         text,
         Verdict.PASS,
         note,
-        tuple(f"{s.ignore.location}: {s.ignore.reason}" for s in ok),
+        (*first, *(f"{s.ignore.location}: {s.ignore.reason}" for s in ok)),
     )
+
+
+_NAME = r'(?:"[^"]+"|[\w$]+)'
+_DROP_BY_NAME = re.compile(
+    r"\bDROP\s+(?:TRIGGER|VIEW|MATERIALIZED\s+VIEW|INDEX|CONSTRAINT|RULE|POLICY)\s+"
+    rf"(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?({_NAME}(?:\.{_NAME})?)",
+    re.IGNORECASE,
+)
+
+
+def dropped_by_name(migration: Migration) -> set[str]:
+    """Names of the triggers, views, indexes, constraints, rules and policies the migration
+    drops by name (lower case, schema left out)."""
+    out: set[str] = set()
+    for statement in migration.statements:
+        for m in _DROP_BY_NAME.finditer(statement.sql):
+            out.add(m.group(1).rsplit(".", 1)[-1].strip('"').lower())
+    return out
 
 
 def _locks(facts: MigrationFacts) -> Item:
@@ -331,7 +365,7 @@ def _locks(facts: MigrationFacts) -> Item:
             continue
         parts = [f"{lock.relation} {lock_words(lock.mode)}" for lock in held]
         parts += [f"rewrites {table} ({', '.join(why)})" for table, why in s.rewrites]
-        line = f"{s.location} `{s.sql}`: " + "; ".join(parts)
+        line = f"{s.location} {s.sql}: " + "; ".join(parts)
         details.append(line)
         strong = any(
             LOCK_STRENGTH.index(lock.mode) >= LOCK_STRENGTH.index("ShareLock")

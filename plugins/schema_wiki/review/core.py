@@ -24,6 +24,7 @@ Nothing here writes to the working tree or to a database given by
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import hashlib
@@ -31,7 +32,7 @@ import logging
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,16 +44,20 @@ from ..errors import MigrationFailed, SchemaWikiError
 from ..join.owners import owner_of
 from ..model import Catalog, CodeReference, Finding, Level, Migration, Silenced, Wiki
 from ..pipeline import (
+    STATEMENTS_FILE,
     Session,
+    StatementsRecord,
     load,
     migrations_key,
     read_migrations,
     read_setup_sql,
     server_identity,
 )
+from ..replay.pgserver import install_stop_hooks
 from ..sources.code import search_code
+from ..sources.statements import StatementCache
 from .announce import announce
-from .checklist import MigrationFacts, checklist
+from .checklist import MigrationFacts, checklist, dropped_by_name
 from .diff import diff_catalogs, renames_from_statements
 from .git import Repository
 from .model import (
@@ -96,10 +101,28 @@ class BaseRecord:
 @dataclass
 class _Base:
     commit: str
-    record: BaseRecord
+    migrations: tuple[MigrationDigest, ...]
     cached: bool
-    #: The data directory to start from (cached or just written); None without a cache.
-    snapshot: Path | None
+    #: The server with the base's database (``base``) and the base's catalog, once the
+    #: replay (in the review's worker thread) is done: see `ready`.
+    started: concurrent.futures.Future[tuple[ReviewServer, Catalog]]
+    #: The base's findings and drop dates: cached, or made by `finish` (the base's join
+    #: and checks, which run while the server replays the branch).
+    record: BaseRecord | None
+    pending: Callable[[Catalog], BaseRecord] | None = None
+    #: Where to keep the base's data directory, once the branch's replay starts (the
+    #: copy then overlaps with the base's join and checks).
+    keep: Path | None = None
+
+    def ready(self) -> tuple[ReviewServer, Catalog]:
+        """The server and the base's catalog (waits for the base's replay)."""
+        return self.started.result()
+
+    def finish(self) -> BaseRecord:
+        if self.record is None:
+            assert self.pending is not None
+            self.record = self.pending(self.ready()[1])
+        return self.record
 
 
 def review(config: WikiConfig, base_ref: str) -> Review:
@@ -116,9 +139,19 @@ def review(config: WikiConfig, base_ref: str) -> Review:
             " (the merge base), as a pull request's diff is."
         )
     head_cfg = dataclasses.replace(config, database="embedded", compare_with=None)
-    with tempfile.TemporaryDirectory(prefix="schema-wiki-review-") as tmp:
-        base = _base(repo, base_commit, head_cfg, Path(tmp))
-        result = _review(repo, config, head_cfg, base, notes)
+    statements = _statement_cache(head_cfg)
+    # The servers are started by a worker thread; their clean-up on SIGTERM and SIGHUP
+    # needs handlers, which only the main thread can install.
+    install_stop_hooks()
+    with (
+        tempfile.TemporaryDirectory(prefix="schema-wiki-review-") as tmp,
+        contextlib.ExitStack() as stack,
+        # One worker drives PostgreSQL (start, replays, tests) while this thread parses,
+        # joins and checks: on two cores they overlap.
+        concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="review") as pool,
+    ):
+        base = _base(repo, base_commit, head_cfg, Path(tmp), stack, pool, statements)
+        result = _review(repo, config, head_cfg, base, notes, statements, pool)
     paths = [repo.relative(p) for p in _inputs(config)]
     dirty = repo.dirty(paths)
     return dataclasses.replace(
@@ -128,6 +161,17 @@ def review(config: WikiConfig, base_ref: str) -> Review:
         base_cached=base.cached,
         seconds=time.perf_counter() - started,
     )
+
+
+def _statement_cache(config: WikiConfig) -> StatementCache:
+    """The parsed statements the cache directory holds, shared by both sides' reads."""
+    cache = StatementCache()
+    if config.cache_dir is None:
+        return cache
+    stored = DiskCache(config.cache_dir).read(STATEMENTS_FILE, StatementsRecord)
+    if stored is not None and stored.fingerprint == code_fingerprint():
+        cache.entries.update(stored.entries)
+    return cache
 
 
 def _inputs(config: WikiConfig) -> list[Path]:
@@ -184,47 +228,90 @@ def base_keys(repo: Repository, commit: str, config: WikiConfig) -> tuple[str, s
     return replay.hexdigest(), record.hexdigest()
 
 
-def _base(repo: Repository, commit: str, config: WikiConfig, tmp: Path) -> _Base:
+def _base(
+    repo: Repository,
+    commit: str,
+    config: WikiConfig,
+    tmp: Path,
+    stack: contextlib.ExitStack,
+    pool: concurrent.futures.ThreadPoolExecutor,
+    statements: StatementCache,
+) -> _Base:
+    """The base: from the cache, or read from git and replayed (in ``pool``'s worker)."""
     replay_key, record_key = base_keys(repo, commit, config)
     disk = DiskCache(config.cache_dir) if config.cache_dir is not None else None
     name = f"review-base-{record_key[:40]}.msgpack"
     snapshot = snapshot_dir(config.cache_dir, replay_key) if config.cache_dir else None
     stored = disk.read(name, BaseRecord) if disk is not None else None
+    options = _catalog_options(config)
     if stored is not None and stored.key == record_key and snapshot and snapshot.is_dir():
         with contextlib.suppress(OSError):
             snapshot.touch()
-        return _Base(commit, stored, True, snapshot)
+        cached = stored
 
-    base_cfg = _extracted(repo, commit, config, tmp / "base")
-    session = Session()
-    migrations, _ = read_migrations(base_cfg, session)
+        def restore() -> tuple[ReviewServer, Catalog]:
+            with _timed("start the server on the base's cached data directory"):
+                server = stack.enter_context(
+                    ReviewServer(config.postgres_bin, options, from_data=snapshot)
+                )
+            return server, cached.catalog
+
+        return _Base(commit, stored.migrations, True, pool.submit(restore), stored)
+
     fresh = snapshot is None or not snapshot.is_dir()
-    with ReviewServer(
-        config.postgres_bin, _catalog_options(config), from_data=None if fresh else snapshot
-    ) as server:
+    opened = pool.submit(
+        lambda: stack.enter_context(
+            ReviewServer(config.postgres_bin, options, from_data=None if fresh else snapshot)
+        )
+    )
+    base_cfg = _extracted(repo, commit, config, tmp / "base")
+    # No cache directory for this read: the branch's read writes the statements once.
+    session = Session(statements=statements, statements_loaded=True)
+    with _timed("read the base's migrations"):
+        migrations, _ = read_migrations(dataclasses.replace(base_cfg, cache_dir=None), session)
+    setup = read_setup_sql(base_cfg)
+
+    def replay() -> tuple[ReviewServer, Catalog]:
+        server = opened.result()
         if fresh:
             try:
-                server.replay("base", migrations, read_setup_sql(base_cfg))
+                with _timed("replay the base"):
+                    server.replay("base", migrations, setup)
             except MigrationFailed as exc:
                 raise ReviewError(
                     f"the base ({commit[:10]}) does not apply on PostgreSQL, so there is"
                     f" nothing to compare with: {exc}"
                 ) from None
-            if snapshot is not None:
-                server.snapshot(snapshot)
-        catalog = server.catalog("base")
-    wiki = _load(base_cfg, session, migrations, catalog)
-    record = BaseRecord(
-        record_key,
-        catalog,
-        wiki.findings,
-        _drops(wiki),
-        tuple(digest(m) for m in migrations),
-    )
-    if disk is not None:
-        disk.write(name, record)
-        disk.prune("review-base-", 4)
-    return _Base(commit, record, False, snapshot)
+        with _timed("read the base's catalog"):
+            return server, server.catalog("base")
+
+    digests = tuple(digest(m) for m in migrations)
+
+    def pending(catalog: Catalog) -> BaseRecord:
+        with _timed("join and check the base"):
+            wiki = _load(base_cfg, session, migrations, catalog)
+        record = BaseRecord(record_key, catalog, wiki.findings, _drops(wiki), digests)
+        if disk is not None:
+            disk.write(name, record)
+            disk.prune("review-base-", 4)
+        return record
+
+    keep = snapshot if fresh else None
+    return _Base(commit, digests, False, pool.submit(replay), None, pending, keep)
+
+
+@contextlib.contextmanager
+def _timed(what: str) -> Iterator[None]:
+    start, cpu = time.perf_counter(), time.process_time()
+    try:
+        yield
+    finally:
+        log.debug(
+            "review: %s: %.2f s (CPU of this process %.2f s)",
+            what,
+            time.perf_counter() - start,
+            time.process_time() - cpu,
+        )
 
 
 def _extracted(repo: Repository, commit: str, config: WikiConfig, dest: Path) -> WikiConfig:
@@ -286,11 +373,18 @@ class _Replayed:
 
 
 def _review(
-    repo: Repository, config: WikiConfig, head_cfg: WikiConfig, base: _Base, notes: list[str]
+    repo: Repository,
+    config: WikiConfig,
+    head_cfg: WikiConfig,
+    base: _Base,
+    notes: list[str],
+    statements: StatementCache,
+    pool: concurrent.futures.ThreadPoolExecutor,
 ) -> Review:
-    session = Session()
-    migrations, _ = read_migrations(head_cfg, session)
-    known = {d.id: d for d in base.record.migrations}
+    session = Session(statements=statements, statements_loaded=True)
+    with _timed("read the branch's migrations"):
+        migrations, _ = read_migrations(head_cfg, session)
+    known = {d.id: d for d in base.migrations}
 
     def text_at_base(path: str) -> str | None:
         rel = repo.relative(config.root / path)
@@ -299,7 +393,7 @@ def _review(
         except SchemaWikiError:
             return None
 
-    edited = list(compare(base.record.migrations, migrations, text_at_base))
+    edited = list(compare(base.migrations, migrations, text_at_base))
     branch: list[tuple[Migration, str]] = []
     for m in migrations:
         old = known.get(m.id)
@@ -307,17 +401,34 @@ def _review(
             branch.append((m, "new"))
         elif digest(m).files != old.files:
             branch.append((m, "repeatable" if old.repeatable else "edited"))
-    incremental = not edited and _appends(base.record.migrations, migrations)
+    incremental = not edited and _appends(base.migrations, migrations)
     if not incremental:
         notes.append(
             "The branch edits, removes or reorders migrations the base has: its schema was"
             " replayed from scratch (what a fresh database gets), not on top of the base."
         )
-    late = _sorted_before(base.record.migrations, [m for m, s in branch if s == "new"], migrations)
+    late = _sorted_before(base.migrations, [m for m, s in branch if s == "new"], migrations)
     notes.extend(late)
 
-    replayed = _replay(config, base, migrations, [m for m, _ in branch], incremental)
-    head_wiki = _load(head_cfg, session, migrations, replayed.catalog)
+    # The branch replays on the server (PostgreSQL's work) while this thread joins and
+    # checks the base (Python's): on two cores they overlap.
+    server, base_catalog = base.ready()
+    future = pool.submit(
+        _replay,
+        config,
+        base,
+        server,
+        base_catalog,
+        migrations,
+        [m for m, _ in branch],
+        incremental,
+    )
+    try:
+        record = base.finish()
+    finally:
+        replayed = future.result()
+    with _timed("join and check the branch"):
+        head_wiki = _load(head_cfg, session, migrations, replayed.catalog)
 
     all_measured = bool(replayed.applied) and all(a.measured for a in replayed.applied.values())
     renames: list[Renamed]
@@ -336,20 +447,31 @@ def _review(
         for schema, table, column in head_wiki.touched.get(m.id, ()):
             by_migration[f"{schema}.{table}" + (f".{column}" if column else "")] = m.id
     changes = diff_catalogs(
-        base.record.catalog,
+        base_catalog,
         replayed.catalog,
         renames,
-        base.record.drops,
+        record.drops,
         _drops(head_wiki),
         by_migration,
     )
 
-    impacts = _impacts(config, head_wiki, changes, replayed.dependents)
+    named: set[str] = set()
+    for m, _status in branch:
+        named |= dropped_by_name(m)
+    dependents = {
+        key: tuple(
+            dataclasses.replace(d, dropped_by_branch=bool(d.name) and d.name.lower() in named)
+            for d in deps
+        )
+        for key, deps in replayed.dependents.items()
+    }
+    replayed.dependents = dependents
+    impacts = _impacts(config, head_wiki, changes, dependents)
     code_by_target = {i.target: i.code for i in impacts if i.code is not None}
-    introduced, resolved = _findings(base.record.findings, head_wiki.findings, edited, config)
+    introduced, resolved = _findings(record.findings, head_wiki.findings, edited, config)
 
     reviews = []
-    existing = frozenset(t.qualified for t in base.record.catalog.tables)
+    existing = frozenset(t.qualified for t in base_catalog.tables)
     for m, status in branch:
         reviews.append(
             _migration_review(
@@ -366,7 +488,9 @@ def _review(
                 owners.append(o)
     estimates = _live_estimates(config, notes)
     announcement = (
-        announce(reviews, changes, impacts, head_wiki, config, estimates) if reviews else None
+        announce(reviews, changes, impacts, head_wiki, config, estimates, existing)
+        if reviews
+        else None
     )
     return Review(
         base=Side("", None),
@@ -419,46 +543,47 @@ def _sorted_before(
 def _replay(
     config: WikiConfig,
     base: _Base,
+    server: ReviewServer,
+    base_catalog: Catalog,
     migrations: Sequence[Migration],
     branch: Sequence[Migration],
     incremental: bool,
 ) -> _Replayed:
+    """The branch on the base's server: in ``head``, a copy of ``base`` with the branch's
+    migrations applied (incremental), or every migration applied from scratch."""
+    from ..replay.apply import apply_migrations
+
     ids = {m.id for m in branch}
     applied: dict[str, Applied] = {}
     rollbacks: dict[str, RollbackTest] = {}
     reruns: dict[str, RerunTest] = {}
-    with ReviewServer(config.postgres_bin, _catalog_options(config), base.snapshot) as server:
-        if base.snapshot is None:
-            # No cache directory: replay the base here too (from the migrations' digests
-            # we only know their ids; the head has the same unchanged ones).
-            unchanged = [m for m in migrations if m.id not in ids]
-            server.replay("base", unchanged, read_setup_sql(config))
-        if incremental:
-            server.create("head", "base")
-            steps: list[tuple[bool, list[Migration]]] = [(True, list(branch))]
-        else:
-            conninfo = server.create("head")
-            setup = read_setup_sql(config)
-            if setup and setup.strip():
-                from ..replay.apply import apply_migrations
-
-                apply_migrations(conninfo, [], setup)
-            steps = []
-            for m in migrations:
-                mine = m.id in ids
-                if steps and steps[-1][0] == mine:
-                    steps[-1][1].append(m)
-                else:
-                    steps.append((mine, [m]))
-        failed = False
-        previous = base.record.catalog if incremental else None
+    if base.keep is not None:
+        with _timed("keep the base's data directory"):
+            server.snapshot(base.keep)
+    steps: list[tuple[bool, list[Migration]]]
+    if incremental:
+        server.create("head", "base")
+        steps = [(True, list(branch))]
+    else:
+        conninfo = server.create("head")
+        setup = read_setup_sql(config)
+        if setup and setup.strip():
+            apply_migrations(conninfo, [], setup)
+        steps = []
+        for m in migrations:
+            mine = m.id in ids
+            if steps and steps[-1][0] == mine:
+                steps[-1][1].append(m)
+            else:
+                steps.append((mine, [m]))
+    previous: Catalog | None = base_catalog if incremental else None
+    failed = False
+    with _timed("replay the branch and test its migrations"):
         for mine, group in steps:
             if failed:
                 break
             if not mine:
                 try:
-                    from ..replay.apply import apply_migrations
-
                     apply_migrations(server.conninfo("head"), group)
                 except MigrationFailed as exc:
                     raise ReviewError(
@@ -468,7 +593,7 @@ def _replay(
                 continue
             for m in group:
                 down, source = rollback_sql(m)
-                before = previous if previous is not None else None
+                before = previous
                 if down is not None and before is None:
                     before = server.catalog("head")
                 result = server.apply_branch("head", [m])[0]
@@ -477,12 +602,13 @@ def _replay(
                     failed = True
                     break
                 rollbacks[m.id], reruns[m.id] = server.test_migration(
-                    "head", m, before or base.record.catalog, down, source
+                    "head", m, before or base_catalog, down, source
                 )
                 previous = None
+    with _timed("read the branch's catalog and the dependencies"):
         catalog = server.catalog("head")
-        changes_targets = _targets_for_dependents(base.record.catalog, catalog, branch)
-        dependents = server.dependents("base", changes_targets)
+        targets = _targets_for_dependents(base_catalog, catalog, branch)
+        dependents = server.dependents("base", targets)
     return _Replayed(
         catalog, applied, rollbacks, reruns, dependents, "incremental" if incremental else "full"
     )
@@ -586,12 +712,12 @@ def _impacts(
         found = search_code(config.root, config.code_paths, columns, config.cache_dir)
         code = found.references
     out: list[Impact] = []
-    for target, change, (schema, table, column) in picked:
-        deps = dependents.get((schema, table, column), ())
+    for target, change, key in picked:
+        deps = dependents.get(key, ())
         refs = None
         if code is not None:
-            refs = code.get(f"{schema}.{table}.{column}", ()) if column is not None else ()
-        out.append(Impact(target, change, owner_of(config.owners, schema, table), deps, refs))
+            refs = code.get(f"{key[0]}.{key[1]}.{key[2]}", ()) if key[2] is not None else ()
+        out.append(Impact(target, change, owner_of(config.owners, key[0], key[1]), deps, refs))
     return out
 
 

@@ -21,6 +21,7 @@ from ..model import (
     CatalogEnum,
     CatalogIndex,
     CatalogTable,
+    CatalogTrigger,
     Migration,
 )
 from .model import Renamed, SchemaChange
@@ -72,8 +73,8 @@ def diff_catalogs(
         if r.kind == "table":
             origin = table_was.pop((r.schema, r.old), r.old)
             table_was[(r.schema, r.new)] = origin
-            for key in [k for k in column_was if k[:2] == (r.schema, r.old)]:
-                column_was[(r.schema, r.new, key[2])] = column_was.pop(key)
+            for moved in [k for k in column_was if k[:2] == (r.schema, r.old)]:
+                column_was[(r.schema, r.new, moved[2])] = column_was.pop(moved)
         else:
             origin = column_was.pop((r.schema, r.table, r.old), r.old)
             column_was[(r.schema, r.table, r.new)] = origin
@@ -191,6 +192,9 @@ def _table_changes(
         "index", t, {i.name: i for i in old.indexes}, {i.name: i for i in new.indexes}, who
     )
     yield from _named(
+        "trigger", t, {g.name: g for g in old.triggers}, {g.name: g for g in new.triggers}, who
+    )
+    yield from _named(
         "constraint",
         t,
         {c.name: c for c in old.constraints},
@@ -202,8 +206,8 @@ def _table_changes(
 def _named(
     kind: str,
     table: str,
-    old: Mapping[str, CatalogIndex | CatalogConstraint],
-    new: Mapping[str, CatalogIndex | CatalogConstraint],
+    old: Mapping[str, CatalogIndex | CatalogConstraint | CatalogTrigger],
+    new: Mapping[str, CatalogIndex | CatalogConstraint | CatalogTrigger],
     who: object,
 ) -> Iterable[SchemaChange]:
     assert callable(who)
@@ -218,7 +222,9 @@ def _named(
             yield SchemaChange(kind, "changed", target, _definition(a), _definition(b), who(table))
 
 
-def _definition(item: CatalogIndex | CatalogConstraint) -> str:
+def _definition(item: CatalogIndex | CatalogConstraint | CatalogTrigger) -> str:
+    if isinstance(item, CatalogTrigger):
+        return item.definition if item.enabled else f"{item.definition} (DISABLED)"
     if isinstance(item, CatalogIndex):
         text = item.definition
         return text if item.valid else f"{text} (INVALID)"

@@ -134,6 +134,10 @@ class Dependent:
     table: str
     #: True when it goes away with the object (an index on the dropped column alone).
     goes_with_it: bool = False
+    #: Its own name (trigger, constraint, index, view), to see the branch drop it by name.
+    name: str = ""
+    #: The branch drops it by name (before what it depends on).
+    dropped_by_branch: bool = False
 
 
 @dataclass(frozen=True)

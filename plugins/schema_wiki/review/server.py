@@ -79,10 +79,15 @@ class ReviewServer:
         return self.server.conninfo_for(database)
 
     def create(self, name: str, template: str | None = None) -> str:
+        """Create ``name``, empty or as a copy of ``template``; its conninfo."""
+        query = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(template or "template0")
+        )
+        if template is not None and self.server.version >= 15:
+            # Copying the files is four times faster than through the WAL (the default
+            # since 15) for a database of a thousand tables.
+            query = query + sql.SQL(" STRATEGY FILE_COPY")
         with psycopg.connect(self.server.conninfo, autocommit=True) as conn:
-            query = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(name), sql.Identifier(template or "template0")
-            )
             conn.execute(query)
         return self.conninfo(name)
 
@@ -216,6 +221,17 @@ WITH t AS (
   WHERE n.nspname = %(schema)s AND c.relname = %(table)s
 )
 SELECT DISTINCT pg_catalog.pg_describe_object(d.classid, d.objid, 0) AS what,
+  CASE d.classid
+    WHEN 'pg_catalog.pg_trigger'::pg_catalog.regclass
+      THEN (SELECT g.tgname FROM pg_catalog.pg_trigger g WHERE g.oid = d.objid)
+    WHEN 'pg_catalog.pg_constraint'::pg_catalog.regclass
+      THEN (SELECT k.conname FROM pg_catalog.pg_constraint k WHERE k.oid = d.objid)
+    WHEN 'pg_catalog.pg_class'::pg_catalog.regclass
+      THEN (SELECT r.relname FROM pg_catalog.pg_class r WHERE r.oid = d.objid)
+    WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+      THEN (SELECT r.relname FROM pg_catalog.pg_rewrite w JOIN pg_catalog.pg_class r
+            ON r.oid = w.ev_class WHERE w.oid = d.objid)
+  END AS name,
   owner.oid = t.oid AS same_table,
   pg_catalog.format('%%s.%%s', owner_ns.nspname, owner.relname) AS owner_name,
   d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AS is_class,
@@ -267,7 +283,7 @@ def _dependents(
             (schema, table, column),
         ).fetchone()
         attnum = found[0] if found else None
-    for what, same_table, owner_name, is_class, _is_constraint, keys, relkind in rows:
+    for what, name, same_table, owner_name, is_class, _is_constraint, keys, relkind in rows:
         if relkind == "S":
             continue  # a sequence owned by the column: part of it
         if what.startswith("rule ") and same_table:
@@ -277,7 +293,7 @@ def _dependents(
         )
         if is_class and same_table and column is None:
             goes = True
-        yield Dependent(_describe(what), owner_name or "", goes)
+        yield Dependent(_describe(what), owner_name or "", goes, name or "")
 
 
 def _describe(what: str) -> str:
@@ -349,6 +365,11 @@ def _difference(before: Catalog, after: Catalog) -> str:
 
 
 def _first_line(exc: Exception) -> str:
+    """PostgreSQL's own message (``MigrationFailed.primary``) with where it happened."""
+    primary = getattr(exc, "pg_message", None)
+    location = getattr(exc, "location", None)
+    if primary:
+        return f"{location}: {primary}" if location else str(primary)
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 

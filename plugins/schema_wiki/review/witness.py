@@ -132,6 +132,9 @@ def _names(witness: Any) -> dict[int, str]:
         for statement in record.statements:
             for state in statement.relations:
                 out[state.oid] = state.qualified
+            for dropped in statement.dropped:
+                if dropped.catalog == "pg_class" and not dropped.objsubid:
+                    out.setdefault(dropped.objid, f"{dropped.object_type} {dropped.identity}")
     return out
 
 

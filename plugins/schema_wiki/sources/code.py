@@ -11,8 +11,9 @@ column asked about, a line of that code names it when it has
 * the column's bare name inside an SQL string (a string literal holding
   SELECT, INSERT, UPDATE, DELETE, FROM, JOIN, WHERE, INTO, VALUES or
   RETURNING; a ``.sql`` file is one such string), with the table's name in
-  an SQL string within `NEARBY` lines (the same query, or the next piece of
-  a query built from parts).
+  the same string, or in the string literal just before or after it within
+  `NEARBY` lines (a query built from parts: ``"SELECT username " + "FROM
+  users"``).
 
 Words match whole and without regard to case, as PostgreSQL folds unquoted
 names. A file is scanned once per content: the words of its SQL strings and
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import itertools
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -46,7 +48,7 @@ __all__ = [
     "with_code_references",
 ]
 
-#: Lines between a column's name and its table's name in SQL strings of one query.
+#: Lines between a column's name and its table's name in neighbouring SQL strings.
 NEARBY = 10
 MAX_BYTES = 2 * 1024 * 1024
 _CACHE_FILE = "code-index.msgpack"
@@ -62,11 +64,12 @@ _PART = re.compile(_NAME)
 
 @dataclass(frozen=True)
 class FileIndex:
-    """What one file's content names: lower-case words of its SQL strings and qualified
-    names (``table.column`` pairs), each with the lines it is on."""
+    """What one file's content names: lower-case words of its SQL strings, each with
+    (line, number of the string literal in the file) where it is, and qualified names
+    (``table.column`` pairs) with their lines."""
 
     digest: str
-    query_words: dict[str, tuple[int, ...]]
+    query_words: dict[str, tuple[tuple[int, int], ...]]
     qualified: dict[str, tuple[int, ...]]
 
 
@@ -136,22 +139,22 @@ def _strings(text: str, path: str) -> Iterator[tuple[int, str]]:
 
 def index_text(text: str, path: str, digest: str = "") -> FileIndex:
     """The `FileIndex` of one file's text (``path`` decides whether it is all SQL)."""
-    words: dict[str, set[int]] = {}
-    for first, body in _strings(text, path):
+    words: dict[str, set[tuple[int, int]]] = {}
+    for number, (first, body) in enumerate(_strings(text, path)):
         lowered = body.lower()
         tokens = set(_WORD.findall(lowered))
         if not tokens & _SQL_WORDS:
             continue
         for offset, part in enumerate(lowered.split("\n")):
             for word in _WORD.findall(part):
-                words.setdefault(word, set()).add(first + offset)
+                words.setdefault(word, set()).add((first + offset, number))
     qualified: dict[str, set[int]] = {}
     for number, line in enumerate(text.split("\n"), start=1):
         if "." not in line:
             continue
         for m in _QUALIFIED.finditer(line):
             names = [p.strip('"').lower() for p in _PART.findall(m.group(0))]
-            for a, b in zip(names, names[1:], strict=False):
+            for a, b in itertools.pairwise(names):
                 qualified.setdefault(f"{a}.{b}", set()).add(number)
     return FileIndex(
         digest,
@@ -209,9 +212,13 @@ def search_code(
             lines: dict[int, str] = {}
             for number in index.qualified.get(f"{t}.{c}", ()):
                 lines.setdefault(number, "qualified")
-            table_lines = index.query_words.get(t, ())
-            for number in index.query_words.get(c, ()):
-                if any(abs(number - other) <= NEARBY for other in table_lines):
+            tables = index.query_words.get(t, ())
+            for number, literal in index.query_words.get(c, ()):
+                if any(
+                    other_literal == literal
+                    or (abs(other_literal - literal) == 1 and abs(other - number) <= NEARBY)
+                    for other, other_literal in tables
+                ):
                     lines.setdefault(number, "query")
             if not lines:
                 continue
