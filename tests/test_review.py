@@ -407,3 +407,31 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "--base no-such-branch: no such commit" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_row_estimates_come_from_the_live_database_read_only(
+    tmp_path: Path, pg_database: str
+) -> None:
+    import psycopg
+
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute("CREATE TABLE users (id bigint PRIMARY KEY, email text, nick text)")
+        conn.execute("INSERT INTO users SELECT g, 'x', 'y' FROM generate_series(1, 5000) g")
+        conn.execute("ANALYZE users")
+        before = conn.execute("SELECT count(*) FROM pg_class").fetchone()
+    mkdocs = MKDOCS.replace("adrs: adrs", f'adrs: adrs\n      database: "{pg_database}"')
+    repo = project(tmp_path, BASE, mkdocs)
+    branch(
+        repo,
+        "note",
+        {"migrations/20250201000000_note.sql": sql("Note", "ALTER TABLE users ADD note text;\n")},
+    )
+    result = _review(repo)
+    assert result.announcement is not None
+    assert "public.users ~5,000 rows" in result.announcement.duration
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_class").fetchone() == before
+        columns = conn.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users'"
+        ).fetchone()
+    assert columns == (3,)  # the branch's column went to the throwaway server only

@@ -26,6 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from markupsafe import Markup
+
 from ..join.drop_dates import DropStatus, drop_status
 from ..join.schedule import FreezeWindow, freeze_hit, occurrences, parse_when, shown, zone
 from ..model import Migration, Wiki
@@ -136,7 +138,8 @@ def calendar_context(
         ahead=[r for r in cal.runs if r.moment.date() >= today],
         past=[r for r in cal.runs if r.moment.date() < today],
         shown=shown,
-        ics=ICS.rsplit("/", 1)[-1],
+        # A fixed file name: safe as it is (the environment escapes plain strings).
+        ics=Markup(ICS.rsplit("/", 1)[-1]),
         horizon=HORIZON_DAYS,
         timezone=(options or CalendarOptions()).freeze_timezone,
     )

@@ -48,7 +48,7 @@ def announce(
     who = ", ".join(authors) if authors else "TODO: Author: is missing from the header"
     when = _when(reviews)
     what = _what(changes)
-    duration = _duration(reviews, estimates, existing)
+    duration = _duration(reviews, estimates, existing, changes)
     risk = _risk(reviews)
     requires = _requires(reviews, impacts)
     impact = _impact(impacts)
@@ -127,6 +127,7 @@ def _duration(
     reviews: Sequence[MigrationReview],
     estimates: Mapping[str, int],
     existing: frozenset[str] | None = None,
+    changes: Sequence[SchemaChange] = (),
 ) -> str:
     applied = [r.applied for r in reviews if r.applied is not None]
     total = sum(a.seconds for a in applied)
@@ -151,12 +152,22 @@ def _duration(
         text += "; locks not measured"
     if rewrites:
         text += "; rewrites " + ", ".join(dict.fromkeys(rewrites))
-    sized = [f"{rel} ~{estimates[rel]:,} rows" for rel in sorted(locks) if rel in estimates]
+    # The tables it locks, or (not measured) the tables it changes, that existed before.
+    reached = set(locks) | {
+        _table_of(c) for c in changes if existing is None or _table_of(c) in existing
+    }
+    sized = [f"{rel} ~{estimates[rel]:,} rows" for rel in sorted(reached) if rel in estimates]
     if sized:
         text += f" (live database: {', '.join(sized)})"
     elif estimates:
-        text += " (live database: no estimate for the tables it locks)"
+        text += " (live database: no estimate for the tables it changes)"
     return text + ". TODO: time it in staging on production-sized data"
+
+
+def _table_of(change: SchemaChange) -> str:
+    """``schema.table`` of a change's target (``s.t``, ``s.t.c`` or ``s.t name``)."""
+    head = change.target.split(" ", 1)[0]
+    return ".".join(head.split(".")[:2])
 
 
 def _rank(mode: str) -> int:
