@@ -362,6 +362,33 @@ def _accessible_copy(bin_dir: Path, version_text: str) -> Path:
     return target_bin
 
 
+def _copy_entries(source: Path, names: list[str], target: Path) -> None:
+    """Copy ``names`` (files and directories in ``source``) into ``target``, keeping modes.
+
+    ``cp -a`` when there is one: a separate process, so a copy of thousands of small
+    files does not hold Python's lock while another thread works.
+    """
+    if not names:
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    cp = shutil.which("cp")
+    if cp is not None:
+        result = subprocess.run(
+            [cp, "-a", "--", *(str(source / n) for n in names), str(target)],
+            capture_output=True,
+            check=False,
+        )
+        if result.returncode == 0:
+            return
+        raise OSError(result.stderr.decode(errors="replace").strip() or "cp failed")
+    for name in names:
+        path = source / name
+        if path.is_dir():
+            shutil.copytree(path, target / name, symlinks=True, dirs_exist_ok=True)
+        else:
+            shutil.copy2(path, target / name)
+
+
 # --- the registry: stop everything whatever happens ------------------------------
 
 _live: dict[int, ThrowawayPostgres] = {}
@@ -686,16 +713,18 @@ class ThrowawayPostgres:
         user the server runs as and closed to others, as initdb leaves it."""
         if not (source / "PG_VERSION").is_file():
             raise ServerError(f"{source} is not a PostgreSQL data directory")
-        shutil.copytree(source, self.data_dir, symlinks=True, dirs_exist_ok=True)
-        for root, dirs, files in os.walk(self.data_dir):
-            os.chmod(root, 0o700)
-            for name in files:
-                os.chmod(os.path.join(root, name), 0o600)
-            if self.run_as is not None:
-                for name in (*dirs, *files):
-                    os.lchown(os.path.join(root, name), *self.run_as)
+        _copy_entries(source, sorted(p.name for p in source.iterdir()), self.data_dir)
+        os.chmod(self.data_dir, 0o700)
         if self.run_as is not None:
-            os.chown(self.data_dir, *self.run_as)
+            uid, gid = self.run_as
+            chown = shutil.which("chown")
+            if chown is not None:
+                subprocess.run([chown, "-R", f"{uid}:{gid}", str(self.data_dir)], check=True)
+            else:
+                for root, dirs, files in os.walk(self.data_dir):
+                    for name in (*dirs, *files):
+                        os.lchown(os.path.join(root, name), uid, gid)
+                os.chown(self.data_dir, uid, gid)
 
     def snapshot(self, dest: str | os.PathLike[str]) -> None:
         """Copy the cluster's data directory to ``dest`` (which must not exist) so a later
@@ -712,18 +741,21 @@ class ThrowawayPostgres:
                 " pg_catalog.pg_walfile_name(checkpoint_lsn)"
                 " FROM pg_catalog.pg_control_checkpoint()"
             ).fetchone()
+        target = Path(dest)
+        target.mkdir(mode=0o700)
+        entries = sorted(
+            p.name
+            for p in self.data_dir.iterdir()
+            if p.name not in ("postmaster.pid", "postmaster.opts", "pg_wal")
+        )
+        _copy_entries(self.data_dir, entries, target)
         # Only the WAL from the checkpoint on is needed to start: the older segments
         # (most of pg_wal after applying many migrations) are left behind.
-        needed = set(row or ())
         wal = self.data_dir / "pg_wal"
-        skip = {"postmaster.pid", "postmaster.opts"}
-
-        def ignore(directory: str, names: list[str]) -> list[str]:
-            if Path(directory) == wal:
-                return [n for n in names if len(n) == 24 and n not in needed]
-            return [n for n in names if n in skip]
-
-        shutil.copytree(self.data_dir, dest, symlinks=True, ignore=ignore)
+        (target / "pg_wal").mkdir(mode=0o700)
+        needed = sorted(set(row or ()))
+        others = [p.name for p in wal.iterdir() if p.is_dir()]
+        _copy_entries(wal, [*others, *needed], target / "pg_wal")
 
     def _postmaster_ready(self) -> bool:
         # postmaster.pid's 8th line says "ready" once connections are accepted

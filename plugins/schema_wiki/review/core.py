@@ -35,6 +35,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import psycopg
 
 from ..cache.disk import DiskCache, code_fingerprint
 from ..checks import excluded
@@ -73,7 +76,7 @@ from .model import (
     Side,
 )
 from .server import ReviewServer, rollback_sql, snapshot_dir
-from .witness import recording_available
+from .witness import apply_recorded, combined, recording_available, with_record
 
 __all__ = ["ReviewError", "review"]
 
@@ -145,13 +148,19 @@ def review(config: WikiConfig, base_ref: str) -> Review:
     install_stop_hooks()
     with (
         tempfile.TemporaryDirectory(prefix="schema-wiki-review-") as tmp,
-        contextlib.ExitStack() as stack,
         # One worker drives PostgreSQL (start, replays, tests) while this thread parses,
         # joins and checks: on two cores they overlap.
         concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="review") as pool,
+        # Inside the pool: on an error (Ctrl-C too) the server stops first, so the worker
+        # fails at once instead of finishing a long replay before the pool lets go.
+        contextlib.ExitStack() as stack,
     ):
-        base = _base(repo, base_commit, head_cfg, Path(tmp), stack, pool, statements)
-        result = _review(repo, config, head_cfg, base, notes, statements, pool)
+        try:
+            base = _base(repo, base_commit, head_cfg, Path(tmp), stack, pool, statements)
+            result = _review(repo, config, head_cfg, base, notes, statements, pool)
+        except psycopg.Error as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ReviewError(f"the throwaway PostgreSQL failed: {first}") from None
     paths = [repo.relative(p) for p in _inputs(config)]
     dirty = repo.dirty(paths)
     return dataclasses.replace(
@@ -273,17 +282,20 @@ def _base(
 
     def replay() -> tuple[ReviewServer, Catalog]:
         server = opened.result()
+        record = None
         if fresh:
             try:
                 with _timed("replay the base"):
-                    server.replay("base", migrations, setup)
+                    record = server.replay("base", migrations, setup)
             except MigrationFailed as exc:
                 raise ReviewError(
                     f"the base ({commit[:10]}) does not apply on PostgreSQL, so there is"
                     f" nothing to compare with: {exc}"
                 ) from None
+        else:  # the data directory is cached, its record is not: replay to record it
+            record = _record_again(server, migrations, setup)
         with _timed("read the base's catalog"):
-            return server, server.catalog("base")
+            return server, with_record(server.catalog("base"), record)
 
     digests = tuple(digest(m) for m in migrations)
 
@@ -298,6 +310,24 @@ def _base(
 
     keep = snapshot if fresh else None
     return _Base(commit, digests, False, pool.submit(replay), None, pending, keep)
+
+
+def _keep(server: ReviewServer, dest: Path) -> None:
+    """Copy the cluster with only the base in it into the cache (the branch's database,
+    read already, goes first)."""
+    with _timed("keep the base's data directory"):
+        server.drop("head")
+        server.snapshot(dest)
+
+
+def _record_again(server: ReviewServer, migrations: list[Migration], setup: str | None) -> Any:
+    """The base's record when only its data directory was cached (its record was not):
+    replayed into a scratch database, since the history needs it; None when the replay
+    cannot record."""
+    if not recording_available():
+        return None
+    with _timed("record the base again"):
+        return server.replay("base_record", migrations, setup)
 
 
 @contextlib.contextmanager
@@ -423,12 +453,19 @@ def _review(
         [m for m, _ in branch],
         incremental,
     )
+    kept: concurrent.futures.Future[None] | None = None
+    if base.keep is not None:
+        # Queued behind the branch's replay: the copy of the base's data directory
+        # overlaps with this thread joining and checking the branch.
+        kept = pool.submit(_keep, server, base.keep)
     try:
         record = base.finish()
     finally:
         replayed = future.result()
     with _timed("join and check the branch"):
         head_wiki = _load(head_cfg, session, migrations, replayed.catalog)
+    if kept is not None:
+        kept.result()  # the server must not stop while its files are copied
 
     all_measured = bool(replayed.applied) and all(a.measured for a in replayed.applied.values())
     renames: list[Renamed]
@@ -551,24 +588,16 @@ def _replay(
 ) -> _Replayed:
     """The branch on the base's server: in ``head``, a copy of ``base`` with the branch's
     migrations applied (incremental), or every migration applied from scratch."""
-    from ..replay.apply import apply_migrations
-
     ids = {m.id for m in branch}
     applied: dict[str, Applied] = {}
     rollbacks: dict[str, RollbackTest] = {}
     reruns: dict[str, RerunTest] = {}
-    if base.keep is not None:
-        with _timed("keep the base's data directory"):
-            server.snapshot(base.keep)
     steps: list[tuple[bool, list[Migration]]]
     if incremental:
         server.create("head", "base")
         steps = [(True, list(branch))]
     else:
-        conninfo = server.create("head")
-        setup = read_setup_sql(config)
-        if setup and setup.strip():
-            apply_migrations(conninfo, [], setup)
+        server.create("head")
         steps = []
         for m in migrations:
             mine = m.id in ids
@@ -578,13 +607,18 @@ def _replay(
                 steps.append((mine, [m]))
     previous: Catalog | None = base_catalog if incremental else None
     failed = False
+    # What the replay recorded, part by part: the branch's catalog carries all of it,
+    # as a catalog the pipeline replayed does (the history is read from there).
+    records: list[Any] = [getattr(base_catalog, "witness", None)] if incremental else []
+    if not incremental:
+        records.append(apply_recorded(server.conninfo("head"), [], read_setup_sql(config)))
     with _timed("replay the branch and test its migrations"):
         for mine, group in steps:
             if failed:
                 break
             if not mine:
                 try:
-                    apply_migrations(server.conninfo("head"), group)
+                    records.append(apply_recorded(server.conninfo("head"), group))
                 except MigrationFailed as exc:
                     raise ReviewError(
                         f"a migration the base has does not apply on the branch: {exc}"
@@ -596,7 +630,8 @@ def _replay(
                 before = previous
                 if down is not None and before is None:
                     before = server.catalog("head")
-                result = server.apply_branch("head", [m])[0]
+                result, record = server.apply_branch("head", m)
+                records.append(record)
                 applied[m.id] = result
                 if result.error:
                     failed = True
@@ -606,7 +641,7 @@ def _replay(
                 )
                 previous = None
     with _timed("read the branch's catalog and the dependencies"):
-        catalog = server.catalog("head")
+        catalog = with_record(server.catalog("head"), combined(records))
         targets = _targets_for_dependents(base_catalog, catalog, branch)
         dependents = server.dependents("base", targets)
     return _Replayed(

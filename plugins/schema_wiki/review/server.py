@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import logging
 import re
 import shutil
 import tempfile
@@ -40,11 +41,13 @@ from ..replay.apply import apply_migrations
 from ..replay.pgserver import ThrowawayPostgres
 from ..sources.catalog import read_catalog
 from .model import Applied, Dependent, RerunTest, RollbackTest
-from .witness import apply_one
+from .witness import apply_one_recorded, apply_recorded
 
 __all__ = ["ReviewServer", "comparable", "rollback_sql", "schema_digest"]
 
-#: Snapshots of base data directories kept in the cache (each some 60 MB).
+log = logging.getLogger(__name__)
+
+#: Snapshots of base data directories kept in the cache (about 100 MB at 1,000 tables).
 KEEP_SNAPSHOTS = 2
 
 
@@ -113,35 +116,33 @@ class ReviewServer:
 
     # -- replays ------------------------------------------------------------------------
 
-    def replay(self, database: str, migrations: Sequence[Migration], setup_sql: str | None) -> None:
-        """Create ``database`` and apply everything to it (raises `MigrationFailed`)."""
+    def replay(self, database: str, migrations: Sequence[Migration], setup_sql: str | None) -> Any:
+        """Create ``database`` and apply everything to it, recorded when the replay can
+        record (the record, or None). Raises `MigrationFailed`."""
         conninfo = self.create(database)
-        apply_migrations(conninfo, migrations, setup_sql)
+        return apply_recorded(conninfo, migrations, setup_sql)
 
-    def apply_branch(self, database: str, migrations: Sequence[Migration]) -> list[Applied]:
-        """Apply the branch's migrations to ``database`` one by one, recorded and timed.
-
-        Stops after the first that PostgreSQL rejects (its `Applied` says why).
-        """
-        out: list[Applied] = []
-        for migration in migrations:
-            applied = apply_one(self.conninfo(database), migration)
-            out.append(applied)
-            if applied.error:
-                break
-        return out
+    def apply_branch(self, database: str, migration: Migration) -> tuple[Applied, Any]:
+        """Apply one of the branch's migrations to ``database``, recorded and timed; a
+        migration PostgreSQL rejects is not raised (its `Applied` says why)."""
+        return apply_one_recorded(self.conninfo(database), migration)
 
     def snapshot(self, dest: Path) -> None:
         """Keep the cluster's data directory at ``dest`` (written beside it, then renamed)."""
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}-", dir=dest.parent))
+        staging: Path | None = None
         try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}-", dir=dest.parent))
             self.server.snapshot(staging / "data")
             if dest.exists():
                 shutil.rmtree(dest, ignore_errors=True)
             (staging / "data").rename(dest)
+        except OSError as exc:  # a read-only or full disk: the next review replays again
+            why = str(exc).splitlines()[0][:200]
+            log.debug("schema-wiki: cannot keep the base's data directory at %s: %s", dest, why)
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
         _prune(dest.parent, KEEP_SNAPSHOTS)
 
     # -- tests ---------------------------------------------------------------------------

@@ -16,17 +16,26 @@ never as guesses.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..errors import MigrationFailed
-from ..model import Migration
+from ..model import Catalog, Migration
 from ..replay import apply as apply_module
 from .model import Applied, LockFact, Renamed, StatementFacts
 
-__all__ = ["LOCK_STRENGTH", "apply_one", "recording_available"]
+__all__ = [
+    "LOCK_STRENGTH",
+    "apply_one",
+    "apply_one_recorded",
+    "apply_recorded",
+    "combined",
+    "recording_available",
+    "with_record",
+]
 
 #: PostgreSQL's table lock modes, weakest first.
 LOCK_STRENGTH = (
@@ -48,12 +57,49 @@ def recording_available() -> bool:
     )
 
 
+def apply_recorded(
+    conninfo: str, migrations: Sequence[Migration], setup_sql: str | None = None
+) -> Any:
+    """`apply_migrations`, recorded when the replay can record: the record (the replay's
+    ``Witness``) or None. Raises `MigrationFailed` like `apply_migrations`."""
+    # Typed as Any: whether it takes ``record`` depends on the installed replay.
+    apply: Any = apply_module.apply_migrations
+    if "record" in inspect.signature(apply).parameters:
+        return apply(conninfo, migrations, setup_sql, record=True)
+    apply(conninfo, migrations, setup_sql)
+    return None
+
+
+def combined(parts: Sequence[Any]) -> Any:
+    """One record of several replays on the same database, in order (the first one's
+    ``before`` is the state they started from); None when a part is missing."""
+    if not parts or any(p is None for p in parts):
+        return None
+    first = parts[0]
+    return dataclasses.replace(first, migrations=tuple(m for p in parts for m in p.migrations))
+
+
+def with_record(catalog: Catalog, record: Any) -> Catalog:
+    """``catalog`` carrying the replay's record, where the model has room for it (the
+    history and the rules read it from there)."""
+    if record is None or "witness" not in {f.name for f in dataclasses.fields(catalog)}:
+        return catalog
+    return dataclasses.replace(catalog, **{"witness": record})
+
+
 def apply_one(conninfo: str, migration: Migration, *, record: bool = True) -> Applied:
     """Apply ``migration`` to the database of ``conninfo``, recording it when possible.
 
     PostgreSQL rejecting a statement is not raised: it is the `Applied`'s
     ``error`` (with its file:line). `ServerError` (the server is gone) is raised.
     """
+    return apply_one_recorded(conninfo, migration, record=record)[0]
+
+
+def apply_one_recorded(
+    conninfo: str, migration: Migration, *, record: bool = True
+) -> tuple[Applied, Any]:
+    """`apply_one`, and the replay's record of it (None when not recorded)."""
     start = time.perf_counter()
     witness: Any = None
     failure: MigrationFailed | None = None
@@ -69,11 +115,11 @@ def apply_one(conninfo: str, migration: Migration, *, record: bool = True) -> Ap
     error = str(failure) if failure is not None else None
     where = str(failure.location) if failure is not None and failure.location else None
     if witness is None:
-        return Applied(migration.id, seconds, error, where, measured=False)
+        return Applied(migration.id, seconds, error, where, measured=False), None
     record_of = witness.migration(migration.id)
     statements = _statements(migration, record_of, witness)
     renames = tuple(_renames(witness))
-    return Applied(migration.id, seconds, error, where, True, statements, renames)
+    return Applied(migration.id, seconds, error, where, True, statements, renames), witness
 
 
 def _strongest(modes: Iterable[str]) -> str:
