@@ -264,8 +264,14 @@ def _directory_signature(directory: Path, fmt: str) -> tuple[object, ...] | None
     return (str(directory), fmt, *entries)
 
 
-def load(config: WikiConfig, session: Session | None = None) -> Wiki:
-    """Read everything and return the checked wiki. Raises `SchemaWikiError` subclasses."""
+def load(
+    config: WikiConfig, session: Session | None = None, *, catalog: Catalog | None = None
+) -> Wiki:
+    """Read everything and return the checked wiki. Raises `SchemaWikiError` subclasses.
+
+    ``catalog`` is one the caller replayed itself (``schema-wiki review`` replays both
+    sides of a branch on its own server): then nothing is replayed or read here.
+    """
     if not config.migrations_dir.is_dir():
         problem = "is a file" if config.migrations_dir.exists() else "does not exist"
         raise ConfigError(
@@ -281,7 +287,8 @@ def load(config: WikiConfig, session: Session | None = None) -> Wiki:
     session = session if session is not None else Session()
     migrations, migration_findings = read_migrations(config, session)
     adrs, adr_findings = load_adrs(config.root, config.adrs_dir)
-    catalog = get_catalog(config, migrations, session)
+    if catalog is None:
+        catalog = get_catalog(config, migrations, session)
     wiki = build_wiki(migrations, adrs, catalog, config.today, session.join)
     if config.code_paths:
         from .sources.code import with_code_references

@@ -51,7 +51,6 @@ from ..pipeline import (
     Session,
     StatementsRecord,
     load,
-    migrations_key,
     read_migrations,
     read_setup_sql,
     server_identity,
@@ -375,9 +374,7 @@ def _load(
     config: WikiConfig, session: Session, migrations: list[Migration], catalog: Catalog
 ) -> Wiki:
     """`pipeline.load` with the catalog this review replayed (no replay of its own)."""
-    session.catalog_key = migrations_key(config, migrations)
-    session.catalog = catalog
-    return load(config, session)
+    return load(config, session, catalog=catalog)
 
 
 def _drops(wiki: Wiki) -> dict[str, str]:
