@@ -37,11 +37,12 @@ from .witness import LOCK_STRENGTH
 
 __all__ = ["MigrationFacts", "checklist", "lock_words"]
 
+# How `unsafe-migration` words each kind of hit (both its parsed and its measured forms).
 _INDEX = ("CREATE INDEX builds", "builds its index")
 _NOT_VALID = ("without NOT VALID",)
-_NOT_NULL = ("SET NOT NULL",)
-_DROP = ("is dropped",)
-_BREAKING = ("is renamed", "changes type")
+_NOT_NULL = ("SET NOT NULL", "set NOT NULL", "added NOT NULL")
+_DROP = ("is dropped", "by CASCADE")
+_REWRITE = ("changes type", "rewrites table")
 _DEPRECATED = re.compile(r"\bdeprecated\b", re.IGNORECASE)
 
 #: What a lock mode blocks, for people.
@@ -357,7 +358,7 @@ def _locks(facts: MigrationFacts) -> Item:
         f.location
         for f in facts.findings
         if f.rule == "unsafe-migration"
-        and any(k in f.message for k in (*_INDEX, *_NOT_VALID, *_NOT_NULL, "changes type"))
+        and any(k in f.message for k in (*_INDEX, *_NOT_VALID, *_NOT_NULL, *_REWRITE))
     }
     for s in a.statements:
         held = [lock for lock in s.locks if lock.relation in facts.existing]
