@@ -36,6 +36,13 @@ serve
     edit reached the ADR's HTML page. ``serve`` without ``--dirty`` rebuilds
     every page: that costs about a warm build, shown as well.
 
+review (``--review``)
+    ``schema-wiki review`` of a branch that adds one migration to the project
+    (a git repository made of it: the project on ``main``, the branch with one
+    more migration), against a cold ``schema-wiki check`` of the same
+    project: the review with no cache at all, then again with the base's
+    replay cached (the data directory and record the first run left).
+
 Every temporary directory and every server is removed at the end, also on
 Ctrl-C. Timings are the best of ``--rounds`` runs.
 """
@@ -78,6 +85,10 @@ GOAL_SCALING = 6.0
 GOAL_CATALOG = 0.5
 GOAL_SERVE_S = 1.0
 GOAL_MEMORY_MB = 1024.0
+
+#: Goals of issue 17: a review against a cold ``schema-wiki check`` of the same project.
+GOAL_REVIEW_COLD = 1.5
+GOAL_REVIEW_CACHED = 0.5
 
 #: The size of ``--quick``.
 QUICK_TABLES = 50
@@ -625,6 +636,152 @@ def _build_after_adr_edit(project: GeneratedProject, site: Path, round_: int) ->
         adr.write_text(original, encoding="utf-8")
 
 
+# --- review -------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class ReviewResult:
+    """A review of a one-migration branch against a cold check of the same project."""
+
+    tables: int
+    check_cold: Run
+    review_cold: Run
+    review_cached: Run
+
+    @property
+    def cold_ratio(self) -> float:
+        return self.review_cold.seconds / self.check_cold.seconds
+
+    @property
+    def cached_ratio(self) -> float:
+        return self.review_cached.seconds / self.check_cold.seconds
+
+    @property
+    def cold_cpu_ratio(self) -> float:
+        return self.review_cold.cpu_s / self.check_cold.cpu_s
+
+    @property
+    def cached_cpu_ratio(self) -> float:
+        return self.review_cached.cpu_s / self.check_cold.cpu_s
+
+
+#: The migration the benchmark's branch adds (after every generated one).
+REVIEW_MIGRATION = """\
+-- Migration: Add a note column for the review benchmark
+-- Date: 2099-12-31
+-- Author: Bench (@bench)
+--
+-- Context:
+-- The one migration of the benchmark's branch.
+--
+ALTER TABLE {table} ADD COLUMN review_note text;
+COMMENT ON COLUMN {table}.review_note IS 'Added by the review benchmark.';
+"""
+
+
+def _git(root: Path, *args: str) -> None:
+    env = {
+        "GIT_AUTHOR_NAME": "bench",
+        "GIT_AUTHOR_EMAIL": "bench@example.com",
+        "GIT_COMMITTER_NAME": "bench",
+        "GIT_COMMITTER_EMAIL": "bench@example.com",
+    }
+    subprocess.run(
+        ["git", *args], cwd=root, env={**os.environ, **env}, check=True, capture_output=True
+    )
+
+
+def review_branch(project: GeneratedProject) -> str:
+    """Make ``project`` a git repository (the project on ``main``) with a branch that adds
+    one migration, checked out; returns the table it changes."""
+    root = project.root
+    (root / ".gitignore").write_text(".cache/\nsite/\n")
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "the generated project")
+    _git(root, "checkout", "-q", "-b", "one-migration")
+    first = sorted((root / "migrations").glob("*_create_*.sql"))[0]
+    table = first.stem.split("_create_", 1)[1]
+    migration = root / "migrations" / "20991231000000_review_bench.sql"
+    migration.write_text(REVIEW_MIGRATION.format(table=table))
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "one migration")
+    return table
+
+
+def measure_review(
+    tables: int, *, rounds: int, seed: int, work: Path, log: Callable[[str], None]
+) -> ReviewResult:
+    """A cold ``schema-wiki check``, a cold review and a review with the base cached."""
+    project = generate(work / "project", tables, seed)
+    table_name = review_branch(project)
+    log(f"N={tables}: review of a branch adding a column to {table_name}")
+    cache = project.root / ".cache"
+    cli = [sys.executable, "-m", "schema_wiki.commands.cli"]
+    review = [*cli, "review", "--base", "main", "-o", str(work / "review.md")]
+    checks: list[Run] = []
+    colds: list[Run] = []
+    cached: list[Run] = []
+    for _ in range(max(1, rounds)):
+        shutil.rmtree(cache, ignore_errors=True)
+        checks.append(run_process([*cli, "check", "-o", str(work / "check.txt")], project.root))
+        log(f"  cold check {_describe(checks[-1])}")
+        shutil.rmtree(cache, ignore_errors=True)
+        colds.append(run_process(review, project.root))
+        log(f"  cold review {_describe(colds[-1])}")
+        cached.append(run_process(review, project.root))
+        log(f"  review, base cached {_describe(cached[-1])}")
+    text = (work / "review.md").read_text(encoding="utf-8")
+    if "base replay from the cache" not in text or "review_note" not in text:
+        raise RuntimeError(f"the review did not use the cache or missed the change:\n{text}")
+    return ReviewResult(tables, min_run(checks), min_run(colds), min_run(cached))
+
+
+def review_table(results: list[ReviewResult]) -> str:
+    """The review measurements as a Markdown table, one column per size."""
+    rows: list[tuple[str, Callable[[ReviewResult], str]]] = [
+        ("cold `schema-wiki check`", lambda r: _describe(r.check_cold)),
+        (
+            "review, cold (wall / CPU ratio)",
+            lambda r: f"{_describe(r.review_cold)} ({r.cold_ratio:.2f} / {r.cold_cpu_ratio:.2f})",
+        ),
+        (
+            "review, base cached (wall / CPU ratio)",
+            lambda r: (
+                f"{_describe(r.review_cached)} ({r.cached_ratio:.2f} / {r.cached_cpu_ratio:.2f})"
+            ),
+        ),
+    ]
+    header = "| | " + " | ".join(f"N = {r.tables:,}" for r in results) + " |"
+    lines = [header, "|---|" + "---:|" * len(results)]
+    for label, cell in rows:
+        lines.append(f"| {label} | " + " | ".join(cell(r) for r in results) + " |")
+    return "\n".join(lines)
+
+
+def review_goals(results: list[ReviewResult]) -> list[tuple[str, bool]]:
+    """Issue 17's goals, at 1,000 tables when measured."""
+    out = []
+    for r in results:
+        if r.tables != 1000:
+            continue
+        out.append(
+            (
+                f"cold review <= {GOAL_REVIEW_COLD} x cold check at 1,000 tables"
+                f" (wall {r.cold_ratio:.2f}, CPU {r.cold_cpu_ratio:.2f})",
+                r.cold_ratio <= GOAL_REVIEW_COLD,
+            )
+        )
+        out.append(
+            (
+                f"review with the base cached <= {GOAL_REVIEW_CACHED} x cold check at 1,000"
+                f" tables (wall {r.cached_ratio:.2f}, CPU {r.cached_cpu_ratio:.2f})",
+                r.cached_ratio <= GOAL_REVIEW_CACHED,
+            )
+        )
+    return out
+
+
 # --- report -------------------------------------------------------------------------------
 
 
@@ -826,6 +983,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--review",
+        action="store_true",
+        help="measure schema-wiki review against a cold check instead (default size 1,000)",
+    )
     parser.add_argument("--serve-probe", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--edits", type=int, default=3, help=argparse.SUPPRESS)
     parser.add_argument("--serve-full", action="store_true", help=argparse.SUPPRESS)
@@ -858,6 +1020,28 @@ def main(argv: list[str] | None = None) -> int:
         log("no Zensical (see --zensical): its rows stay empty")
 
     started = time.perf_counter()
+    if args.review:
+        review_sizes = sizes if args.sizes else [QUICK_TABLES if args.quick else 1000]
+        reviews: list[ReviewResult] = []
+        with workdir(args.keep) as work:
+            for n in review_sizes:
+                reviews.append(
+                    measure_review(n, rounds=rounds, seed=args.seed, work=work / f"r{n}", log=log)
+                )
+        print(f"Machine: {machine()}\n")
+        print(review_table(reviews))
+        print()
+        for text, ok in review_goals(reviews):
+            print(f"- {text}: {_mark(ok)}")
+        print(f"\nBenchmark time: {time.perf_counter() - started:.0f} s")
+        if args.json:
+            args.json.write_text(
+                json.dumps(
+                    {"machine": machine(), "reviews": [dataclasses.asdict(r) for r in reviews]},
+                    indent=2,
+                )
+            )
+        return 0
     results: list[SizeResult] = []
     with workdir(args.keep) as work:
         for n in sizes:

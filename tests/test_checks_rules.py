@@ -254,11 +254,64 @@ def _drop_field(value: str) -> Case:
 
 _LIQUIBASE = "--liquibase formatted sql\n--changeset a:1 dbms:{dbms}\nSELECT 1;\n"
 
+
 #: rule -> (a case that must report it, a case that must not)
+def _owned(*tables: str) -> Case:
+    def run(_: Path) -> list[Finding]:
+        from schema_wiki.join.owners import parse_owners
+
+        sql = "".join(f"ALTER TABLE {t} ADD COLUMN plan text;\n" for t in tables)
+        m = sql_migration("20250301000000", sql, name="plans")
+        owners = parse_owners({"public.*": "Team A", "public.invoices": "Team B"})
+        return check(wiki_of([m], [table(t, "id", "plan") for t in tables]), owners=owners)
+
+    return run
+
+
+def _scheduled(when: str, **ctx: object) -> Case:
+    def run(_: Path) -> list[Finding]:
+        from schema_wiki.join.schedule import parse_freeze_windows
+
+        m = sql_migration("20250301000000", "ALTER TABLE users ADD COLUMN plan text;\n")
+        sql = m.files[0].sql.replace("-- Context:", f"-- When: {when}\n-- Context:")
+        m = sql_migration("20250301000000", sql, header=False)
+        windows = parse_freeze_windows(["Fri 12:00 - Mon 00:00"])
+        return check(wiki_of([m], [table("users", "id", "plan")]), freeze_windows=windows)
+
+    return run
+
+
+def _edited(old: str, new: str, name: str = "m") -> Case:
+    def run(_: Path) -> list[Finding]:
+        from schema_wiki.checks.edited_migration import compare, digest
+
+        def one(sql: str) -> object:
+            m = sql_migration("20250301000000", sql, name=name)
+            if name.startswith("R__"):
+                path = f"migrations/{name}.sql"
+                m = replace(m, version="R", path=path, files=(replace(m.files[0], path=path),))
+            return m
+
+        before, after = one(old), one(new)
+        return list(compare([digest(before)], [after]))  # type: ignore[list-item, arg-type]
+
+    return run
+
+
 CASES: dict[str, tuple[Case, Case]] = {
     "migration-failed": (
         _replay("ALTER TABLE userz ADD COLUMN email text;\n"),
         _replay("ALTER TABLE users ADD COLUMN email text;\n"),
+    ),
+    "cross-team-change": (_owned("users", "invoices"), _owned("users", "sessions")),
+    "freeze-window": (
+        _scheduled("2026-03-06T15:00:00+00:00"),
+        _scheduled("2026-03-05T15:00:00+00:00"),
+    ),
+    "invalid-schedule": (_scheduled("2026-03-06 15:00"), _scheduled("2026-03-06 15:00 UTC")),
+    "edited-migration": (
+        _edited("CREATE TABLE a (id int);\n", "CREATE TABLE a (id bigint);\n"),
+        _edited("CREATE VIEW a AS SELECT 1;\n", "CREATE VIEW a AS SELECT 2;\n", "R__views"),
     ),
     "expired-column": (lambda _: _drop_date("2024-08-15"), lambda _: _drop_date("2031-01-01")),
     "expiring-column": (lambda _: _drop_date("2026-02-20"), lambda _: _drop_date("2026-06-20")),
@@ -391,6 +444,9 @@ def test_source_rules_say_who_reports_them() -> None:
         "invalid-index",
         "unvalidated-constraint",
         "standin-extension",
+        "cross-team-change",
+        "freeze-window",
+        "invalid-schedule",
     }
     for rule in RULES:
         if rule.name in with_check:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
+from .join.owners import OwnerRule
+from .join.schedule import FreezeWindow
 from .model import Level
 
 #: Environment variable that overrides the real date, for deterministic builds.
@@ -76,6 +78,14 @@ class WikiConfig:
     lock_timeout_ms: int = 2000
     #: Where a ticket id links to: ``https://tracker.example.com/browse/{ticket}``.
     ticket_url: str | None = None
+    #: Table patterns and their owners (``owners:`` after ``owners_file:``), see `join.owners`.
+    owners: tuple[OwnerRule, ...] = ()
+    #: Globs of the application code searched for column names (``code_paths:``).
+    code_paths: tuple[str, ...] = ()
+    #: When no migration may run (``freeze_windows:``), see `join.schedule`.
+    freeze_windows: tuple[FreezeWindow, ...] = ()
+    #: The IANA time zone ``freeze_windows:`` are written in.
+    freeze_timezone: str = "UTC"
 
     @property
     def embedded(self) -> bool:

@@ -672,6 +672,22 @@ class DropDate:
 
 
 @dataclass(frozen=True)
+class CodeReference:
+    """A line of the application code (``code_paths:``) that names a column."""
+
+    #: Relative to the project root, POSIX.
+    path: str
+    line: int
+    #: The line itself, stripped and cut short.
+    text: str
+    #: ``qualified`` (``table.column``) or ``query`` (the name inside an SQL string).
+    kind: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
 class Column:
     """A column of the joined wiki: the catalog's facts plus its story."""
 
@@ -815,6 +831,10 @@ class Wiki:
     #: migration id -> the migrations related to it by a ``Related migrations:``
     #: header, its own or theirs.
     related_migrations: dict[str, tuple[RelatedMigration, ...]] = field(default_factory=dict)
+    #: Where the application code (``code_paths:``) names deprecated, expiring and
+    #: expired columns, by ``schema.table.column``; None when no code was searched
+    #: (no ``code_paths:``), so "no reference left" is only said when it was.
+    code_references: dict[str, tuple[CodeReference, ...]] | None = None
 
     @functools.cached_property
     def _tables(self) -> dict[tuple[str, str], Table]:

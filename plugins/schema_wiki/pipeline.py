@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 #: Catalog files kept: switching branches back and forth stays warm.
 KEEP_CATALOGS = 4
 _STATEMENTS_FILE = "statements.msgpack"
+#: The file of `StatementsRecord` in the cache directory (``schema-wiki review`` shares it).
+STATEMENTS_FILE = _STATEMENTS_FILE
 
 
 @dataclass(frozen=True)
@@ -387,8 +389,14 @@ def _directory_signature(directory: Path, fmt: str) -> tuple[object, ...] | None
     return (str(directory), fmt, *entries)
 
 
-def load(config: WikiConfig, session: Session | None = None) -> Wiki:
-    """Read everything and return the checked wiki. Raises `SchemaWikiError` subclasses."""
+def load(
+    config: WikiConfig, session: Session | None = None, *, catalog: Catalog | None = None
+) -> Wiki:
+    """Read everything and return the checked wiki. Raises `SchemaWikiError` subclasses.
+
+    ``catalog`` is one the caller replayed itself (``schema-wiki review`` replays both
+    sides of a branch on its own server): then nothing is replayed or read here.
+    """
     if not config.migrations_dir.is_dir():
         problem = "is a file" if config.migrations_dir.exists() else "does not exist"
         raise ConfigError(
@@ -404,8 +412,13 @@ def load(config: WikiConfig, session: Session | None = None) -> Wiki:
     session = session if session is not None else Session()
     migrations, migration_findings = read_migrations(config, session)
     adrs, adr_findings = load_adrs(config.root, config.adrs_dir)
-    catalog = get_catalog(config, migrations, session)
+    if catalog is None:
+        catalog = get_catalog(config, migrations, session)
     wiki = build_wiki(migrations, adrs, catalog, config.today, session.join)
+    if config.code_paths:
+        from .sources.code import with_code_references
+
+        wiki = with_code_references(wiki, config.root, config.code_paths, config.cache_dir)
     if config.compare_with:
         wiki = _compare(config, catalog, wiki)
     checked = run_checks(
@@ -516,6 +529,9 @@ def render_options(config: WikiConfig, markdown_extensions: Iterable[str]) -> Re
         erd_depth=config.erd_depth,
         warn_days=config.warn_days,
         ticket_url=config.ticket_url,
+        owners=config.owners,
+        freeze_windows=config.freeze_windows,
+        freeze_timezone=config.freeze_timezone,
     )
 
 

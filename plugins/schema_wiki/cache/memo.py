@@ -84,6 +84,18 @@ def _tree(digest: hashlib._Hash, directory: Path | None) -> None:
                 digest.update(hashlib.sha256(f.read()).digest())
 
 
+def _code(digest: hashlib._Hash, config: WikiConfig) -> None:
+    """The application code ``code_paths:`` names: column pages show where it names columns."""
+    if not config.code_paths:
+        return
+    from ..sources.code import code_files
+
+    for shown, path in code_files(config.root, config.code_paths):
+        digest.update(shown.encode("utf-8", "surrogateescape"))
+        digest.update(b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+
+
 def _snapshot_path(config: WikiConfig) -> Path | None:
     from ..join.drift import is_snapshot
 
@@ -130,6 +142,7 @@ def build_keys(config: WikiConfig, rendering: Iterable[object]) -> Keys | None:
         digest.update(server_identity(config).encode())
         _tree(digest, config.migrations_dir)
         _tree(digest, config.templates_dir)
+        _code(digest, config)
         if config.compare_with:
             snapshot = _snapshot_path(config)
             if snapshot is None:

@@ -32,11 +32,16 @@ from typing import TYPE_CHECKING
 
 from ..config import DEFAULT_REQUIRED_HEADER_FIELDS, CoverageMin, RuleConfig
 from ..errors import ConfigError
+from ..join.owners import OwnerRule
+from ..join.schedule import FreezeWindow
 from ..model import Finding, Level, Migration, Silenced, Wiki
 from . import (
+    cross_team_change,
     dangling_reference,
+    edited_migration,
     expired_column,
     expiring_column,
+    freeze_window,
     invalid_date,
     invalid_drop_date,
     invalid_file,
@@ -45,6 +50,7 @@ from . import (
     invalid_journal,
     invalid_metadata,
     invalid_plan,
+    invalid_schedule,
     invalid_status,
     low_coverage,
     migration_failed,
@@ -81,6 +87,11 @@ class Context:
     coverage_min: CoverageMin | None = None
     #: The project root, to find the line of an ADR's ``ignore:`` key; None in unit tests.
     root: Path | None = None
+    #: ``owners:``: who owns which tables (``cross-team-change``).
+    owners: tuple[OwnerRule, ...] = ()
+    #: ``freeze_windows:`` and their zone (``freeze-window``).
+    freeze_windows: tuple[FreezeWindow, ...] = ()
+    freeze_timezone: str = "UTC"
 
     @classmethod
     def from_config(cls, config: WikiConfig) -> Context:
@@ -90,6 +101,9 @@ class Context:
             required_header_fields=config.required_header_fields,
             coverage_min=config.coverage_min,
             root=config.root,
+            owners=config.owners,
+            freeze_windows=config.freeze_windows,
+            freeze_timezone=config.freeze_timezone,
         )
 
 
@@ -172,6 +186,10 @@ RULES: tuple[Rule, ...] = tuple(
         missing_migration,
         migration_not_in_journal,
         unused_ignore,
+        cross_team_change,
+        freeze_window,
+        invalid_schedule,
+        edited_migration,
     )
 )
 

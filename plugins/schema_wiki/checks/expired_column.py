@@ -5,6 +5,10 @@
 2024-08-15") promised the column would go by a date that has passed. It is
 temporary scaffolding that became permanent, like the seed's ``legacy_id``.
 
+With ``code_paths:`` set, the message also says where the application code
+still names the column ("still referenced at src/worker.ts:45"), or that
+nothing there does ("no reference left in code_paths: safe to drop").
+
 **Fix.** Write the cleanup migration that drops the column, or, if the column
 must stay, state a new date in a new migration's header or comment and say why.
 """
@@ -36,12 +40,26 @@ def check(wiki: Wiki, context: Context) -> Iterator[Finding]:
                 if drop.source == "comment"
                 else ("its migration header")
             )
+            target = f"{table.qualified}.{column.name}"
             yield Finding(
                 NAME,
                 LEVEL,
-                f"{table.qualified}.{column.name}",
-                f"{table.qualified}.{column.name} could be dropped after {drop.date.isoformat()}"
+                target,
+                f"{target} could be dropped after {drop.date.isoformat()}"
                 f" ({said}) and still exists on {wiki.today.isoformat()}; drop it in a new"
-                " migration or state a later date",
+                f" migration or state a later date{code_note(wiki, target)}",
                 drop.location,
             )
+
+
+def code_note(wiki: Wiki, target: str, shown: int = 3) -> str:
+    """ "; still referenced at src/worker.ts:45" or "; no reference left in code_paths: safe to
+    drop"; empty when no code was searched."""
+    if wiki.code_references is None:
+        return ""
+    refs = wiki.code_references.get(target, ())
+    if not refs:
+        return "; no reference left in code_paths: safe to drop"
+    places = ", ".join(str(r) for r in refs[:shown])
+    more = f" and {len(refs) - shown} more" if len(refs) > shown else ""
+    return f"; still referenced at {places}{more}"

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
+from ..config import WikiConfig
 from ..errors import SchemaWikiError
 from ..model import Level, Wiki
 from ..output.findings import FORMATS
@@ -61,19 +62,39 @@ def _parser() -> argparse.ArgumentParser:
         )
     )
 
+    from .review import add_arguments as add_review_arguments
+
+    add_review_arguments(
+        sub.add_parser(
+            "review",
+            help="report what a branch changes: schema diff, checklist, impact, announcement",
+            description="Replay the base's and this branch's migrations on a throwaway"
+            " PostgreSQL and report only what the branch changes. Run it in a git checkout."
+            " Exit codes: 0 the branch introduces no error-level finding, 1 it does (or a"
+            " migration fails), 2 a usage or configuration error.",
+        )
+    )
+
     export = sub.add_parser("export", help="write the model as JSON")
     export.add_argument("-f", "--config-file", default="mkdocs.yml", help="path to mkdocs.yml")
     export.add_argument("-o", "--output", help="output file (default: standard output)")
     return parser
 
 
-def _load(config_file: str):  # type: ignore[no-untyped-def]
-    """Read mkdocs.yml with MkDocs' own loader (so !ENV and validation match the build)."""
+def _load(config_file: str) -> Wiki:
+    """Read mkdocs.yml and load the wiki it describes."""
+    from ..pipeline import load
+
+    return load(read_config(config_file))
+
+
+def read_config(config_file: str) -> WikiConfig:
+    """The plugin's settings from mkdocs.yml, read with MkDocs' own loader (so !ENV and
+    validation match the build). Raises `SchemaWikiError` for a usage problem."""
     from mkdocs.config import load_config
     from mkdocs.exceptions import Abort, ConfigurationError
 
     from ..engines.mkdocs_plugin import SchemaWikiPlugin, wiki_config
-    from ..pipeline import load
 
     if not Path(config_file).is_file():
         raise SchemaWikiError(f"{config_file}: no such file; pass the path with -f")
@@ -87,7 +108,7 @@ def _load(config_file: str):  # type: ignore[no-untyped-def]
         raise SchemaWikiError(
             f"{config_file}: the schema-wiki plugin is not enabled under plugins:"
         )
-    return load(wiki_config(plugin.config, config_file))
+    return wiki_config(plugin.config, config_file)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,6 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .generate import run as run_generate
 
         return run_generate(args)
+    if args.command == "review":
+        from .review import run as run_review
+
+        return run_review(args)
     try:
         wiki = _load(args.config_file)
     except SchemaWikiError as exc:

@@ -31,9 +31,12 @@ from ..config import (
     resolve_today,
 )
 from ..errors import ConfigError, SchemaWikiError
+from ..join.owners import OwnerRule, parse_owners, read_owners_file
+from ..join.schedule import parse_freeze_windows, zone
 from ..model import Finding, Level
 from ..pipeline import Session, build, render_options
 from ..render import paths as page_paths
+from ..render.calendar_pages import CALENDAR
 from . import guard
 
 log = get_plugin_logger(__name__)
@@ -52,6 +55,7 @@ NAV_PAGES = {
     page_paths.ADRS_INDEX,
     page_paths.HEALTH,
     page_paths.TABLES_AZ,
+    CALENDAR,
 }
 #: Markdown extensions every generated page needs: headings with explicit ids (stable
 #: column anchors), admonitions for findings, tables, and Markdown inside the <div>s
@@ -113,6 +117,22 @@ class SchemaWikiConfig(base.Config):
     #: goes: ``https://tracker.example.com/browse/{ticket}``. A ticket written as a
     #: URL is a link without it.
     ticket_url = c.Optional(c.Type(str))
+    #: Who owns which tables: a mapping of table patterns to owners,
+    #: ``"public.invoices": Billing (Team B)``, ``"public.*": User Service (Team A)``;
+    #: the most specific pattern wins. Shown on table pages and in ``schema-wiki review``.
+    owners = c.Optional(c.Type(dict))
+    #: A CODEOWNERS-style file of ``<table pattern> <owner>`` lines, relative to
+    #: mkdocs.yml, read before ``owners:``.
+    owners_file = c.Optional(c.Type(str))
+    #: Globs of the application code, relative to mkdocs.yml (``src/**/*.ts``): where it
+    #: still names deprecated, expiring, expired or dropped columns is shown.
+    code_paths = c.ListOfItems(c.Type(str), default=[])
+    #: When no migration may run: weekly ranges (``Fri 12:00 - Mon 00:00``), weekdays
+    #: (``Sat``), dates and date ranges, optionally labelled (``Black Friday: 2025-11-28``).
+    #: A migration whose ``When:`` falls inside one is a ``freeze-window`` finding.
+    freeze_windows = c.Optional(c.Type(list))
+    #: The IANA time zone ``freeze_windows`` are written in.
+    freeze_timezone = c.Type(str, default="UTC")
 
 
 #: Every key ``schema-wiki:`` accepts.
@@ -146,6 +166,11 @@ def wiki_config(cfg: SchemaWikiConfig, config_file: str | os.PathLike[str]) -> W
     """
     unknown_settings(cfg)
     root = Path(config_file).resolve().parent
+    file_rules: tuple[OwnerRule, ...] = ()
+    if cfg.owners_file:
+        file_rules = read_owners_file(root / cfg.owners_file, cfg.owners_file)
+    freeze_windows = parse_freeze_windows(cfg.freeze_windows)
+    zone(cfg.freeze_timezone)  # an unknown zone is a configuration error now, not later
 
     def under_root(value: str | None) -> Path | None:
         return (root / value).resolve() if value else None
@@ -174,6 +199,10 @@ def wiki_config(cfg: SchemaWikiConfig, config_file: str | os.PathLike[str]) -> W
         statement_timeout_ms=cfg.statement_timeout_ms,
         lock_timeout_ms=cfg.lock_timeout_ms,
         ticket_url=parse_ticket_url(cfg.ticket_url),
+        owners=parse_owners(cfg.owners, file_rules),
+        code_paths=tuple(cfg.code_paths),
+        freeze_windows=freeze_windows,
+        freeze_timezone=cfg.freeze_timezone,
     )
 
 

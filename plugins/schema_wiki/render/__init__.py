@@ -25,8 +25,11 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from ..join.owners import OwnerRule
+from ..join.schedule import FreezeWindow
 from ..model import Wiki
 from . import escape, paths
+from .calendar_pages import CALENDAR, ICS, CalendarOptions, calendar_ics, calendar_of
 from .drift_pages import DRIFT
 from .reports import RULES_PAGE
 from .types_pages import TYPES
@@ -45,6 +48,8 @@ ADR_FREE_PAGES = frozenset(
         RULES_PAGE,
         TYPES,
         DRIFT,
+        CALENDAR,
+        ICS,
     }
 )
 
@@ -64,6 +69,11 @@ class RenderOptions:
     warn_days: int = 30
     #: Where ticket ids link to (``{ticket}`` is the id); None: only URLs are links.
     ticket_url: str | None = None
+    #: Who owns which tables (``owners:``): shown on table pages and the schema index.
+    owners: tuple[OwnerRule, ...] = ()
+    #: ``freeze_windows:`` and their zone, for the calendar.
+    freeze_windows: tuple[FreezeWindow, ...] = ()
+    freeze_timezone: str = "UTC"
 
 
 def _finalize(value: object) -> object:
@@ -134,6 +144,7 @@ def render_pages(
     """
     options = options or RenderOptions()
     env = environment(options.templates_dir)
+    schedule = CalendarOptions(options.freeze_windows, options.freeze_timezone, options.warn_days)
     pages: dict[str, str] = {}
     for ctx in page_contexts(
         wiki,
@@ -143,6 +154,8 @@ def render_pages(
         warn_days=options.warn_days,
         only=only,
         ticket_url=options.ticket_url,
+        owners=options.owners,
+        schedule=schedule,
     ):
         if only is None or ctx.path in only:
             pages[ctx.path] = render_one(env, ctx)
@@ -154,6 +167,8 @@ def render_pages(
         for path, text in pages.items():
             top = banner.render(failure=failure, L=Links(wiki, path))
             pages[path] = _on_top(top, text)
+    if (only is None or ICS in only) and not calendar_of(wiki, schedule).empty:
+        pages[ICS] = calendar_ics(wiki, schedule)
     return pages
 
 

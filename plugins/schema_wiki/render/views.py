@@ -12,6 +12,7 @@ from itertools import groupby
 from markupsafe import Markup
 
 from ..join.drop_dates import DropStatus, drop_status
+from ..join.owners import OwnerRule, owner_of
 from ..join.pg_types import pg_type
 from ..join.story import Account, dropped_by
 from ..join.wiki import find_migration, find_related, resolve_ref
@@ -31,6 +32,7 @@ from ..model import (
 from ..sources.adrs import split_ref
 from ..sources.headers import is_placeholder
 from . import adr_titles, escape, gfm, paths
+from .calendar_pages import CALENDAR, CalendarOptions, calendar_context
 from .drift_pages import drift_pages
 from .erd import ForeignKey, Relations, er_diagram
 from .mentions import Mentions, migration_facts
@@ -536,6 +538,7 @@ def table_values(
     *,
     erd_depth: int = 1,
     warn_days: int = 30,
+    owners: Sequence[OwnerRule] = (),
 ) -> dict[str, object]:
     """What ``table.md.j2`` receives besides the values every page gets.
 
@@ -592,6 +595,8 @@ def table_values(
                     for d in dependents
                     if column.name in d.columns and not column.dropped
                 ),
+                # schema-wiki review (issue 17): where code_paths still name the column.
+                "code_refs": _code_refs(wiki, table, column),
             }
         )
     diagram = None if table.dropped else er_diagram(relations, table, erd_depth)
@@ -616,6 +621,8 @@ def table_values(
         "size": format_bytes(table.total_bytes),
         "fenced": escape.fenced,
         "format_bytes": format_bytes,
+        # schema-wiki review (issue 17): the table's owner (``owners:``), or None.
+        "owner": owner_of(owners, table.schema, table.name),
     }
 
 
@@ -665,6 +672,17 @@ def used_by(
         }
         for d in dependents
     ]
+
+
+def _code_refs(wiki: Wiki, table: Table, column: Column) -> dict[str, object] | None:
+    """Where the application code names a watched column: ``{"refs": [...]}``, with an empty
+    list when code was searched and nothing names it; None when it is not watched."""
+    if wiki.code_references is None or table.dropped or column.dropped:
+        return None
+    refs = wiki.code_references.get(f"{table.qualified}.{column.name}")
+    if refs is None:
+        return None
+    return {"refs": list(refs)}
 
 
 def _fk_target(links: Links, fk: ForeignKey, column: str) -> Markup:
@@ -725,6 +743,8 @@ def page_contexts(
     warn_days: int = 30,
     only: Container[str] | None = None,
     ticket_url: str | None = None,
+    owners: Sequence[OwnerRule] = (),
+    schedule: CalendarOptions | None = None,
 ) -> Iterator[PageContext]:
     """One context per generated page (per-table, -migration and -ADR pages: those in ``only``).
 
@@ -755,7 +775,15 @@ def page_contexts(
         values = common(page)
         links = Links(wiki, page, migrations, adrs, ticket_url)
         values.update(
-            table_values(wiki, table, links, relations, erd_depth=erd_depth, warn_days=warn_days)
+            table_values(
+                wiki,
+                table,
+                links,
+                relations,
+                erd_depth=erd_depth,
+                warn_days=warn_days,
+                owners=owners,
+            )
         )
         yield PageContext(page, "table.md.j2", values)
 
@@ -826,7 +854,9 @@ def page_contexts(
     if wanted(paths.SCHEMA_INDEX):
         values = common(paths.SCHEMA_INDEX)
         values.update(
-            groups=_schema_groups(wiki),
+            groups=_schema_groups(wiki, owners),
+            # schema-wiki review (issue 17): an Owner column when owners are configured.
+            show_owners=bool(owners),
             coverage=coverage(wiki),
             format_count=format_count,
             format_bytes=format_bytes,
@@ -858,9 +888,15 @@ def page_contexts(
     yield from report_pages(wiki, common, wanted)
     yield from drift_pages(wiki, common)
     yield from types_pages(wiki, common)
+    if wanted(CALENDAR):
+        calendar = calendar_context(wiki, common, schedule)
+        if calendar is not None:
+            yield calendar
 
 
-def _schema_groups(wiki: Wiki) -> list[tuple[str, list[dict[str, object]]]]:
+def _schema_groups(
+    wiki: Wiki, owners: Sequence[OwnerRule] = ()
+) -> list[tuple[str, list[dict[str, object]]]]:
     groups = []
     for schema, tables in groupby(
         sorted(wiki.tables, key=lambda t: (t.schema, t.name)), key=lambda t: t.schema
@@ -874,6 +910,7 @@ def _schema_groups(wiki: Wiki) -> list[tuple[str, list[dict[str, object]]]]:
                     "summary": escape.first_line(t.comment),
                     "columns": len(t.columns),
                     "coverage": 100.0 * documented / len(t.columns) if t.columns else 100.0,
+                    "owner": owner_of(owners, t.schema, t.name),
                 }
             )
         groups.append((schema, rows))

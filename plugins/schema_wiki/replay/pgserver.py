@@ -50,6 +50,7 @@ __all__ = [
     "BIN_ENV_VAR",
     "ThrowawayPostgres",
     "find_bin_dir",
+    "install_stop_hooks",
     "postgres_version",
     "system_bin_dir",
     "wheel_bin_dir",
@@ -363,6 +364,33 @@ def _accessible_copy(bin_dir: Path, version_text: str) -> Path:
     return target_bin
 
 
+def _copy_entries(source: Path, names: list[str], target: Path) -> None:
+    """Copy ``names`` (files and directories in ``source``) into ``target``, keeping modes.
+
+    ``cp -a`` when there is one: a separate process, so a copy of thousands of small
+    files does not hold Python's lock while another thread works.
+    """
+    if not names:
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    cp = shutil.which("cp")
+    if cp is not None:
+        result = subprocess.run(
+            [cp, "-a", "--", *(str(source / n) for n in names), str(target)],
+            capture_output=True,
+            check=False,
+        )
+        if result.returncode == 0:
+            return
+        raise OSError(result.stderr.decode(errors="replace").strip() or "cp failed")
+    for name in names:
+        path = source / name
+        if path.is_dir():
+            shutil.copytree(path, target / name, symlinks=True, dirs_exist_ok=True)
+        else:
+            shutil.copy2(path, target / name)
+
+
 # --- the registry: stop everything whatever happens ------------------------------
 
 _live: dict[int, ThrowawayPostgres] = {}
@@ -417,6 +445,12 @@ def _install_hooks() -> None:
         _signals_installed = True
 
 
+def install_stop_hooks() -> None:
+    """Install the clean-up on exit, SIGTERM and SIGHUP now, from the main thread, for
+    servers a worker thread will start (only the main thread can set signal handlers)."""
+    _install_hooks()
+
+
 # --- the server ----------------------------------------------------------------------
 
 
@@ -432,6 +466,8 @@ class ThrowawayPostgres:
     handling); ``conninfo`` then carries it. ``settings`` adds or overrides
     server settings (``-c name=value``). ``data_parent`` is where the data
     directory is made (default: ``/dev/shm`` when roomy, else the temp dir).
+    ``from_data`` starts the server on a copy of a data directory `snapshot`
+    wrote (same binaries), instead of a fresh ``initdb``.
     """
 
     def __init__(
@@ -442,8 +478,10 @@ class ThrowawayPostgres:
         settings: Mapping[str, str] | None = None,
         startup_timeout: float = 30.0,
         data_parent: str | os.PathLike[str] | None = None,
+        from_data: str | os.PathLike[str] | None = None,
     ) -> None:
         self._requested_bin_dir = bin_dir
+        self._from_data = Path(from_data) if from_data is not None else None
         self._data_parent = os.fspath(data_parent) if data_parent is not None else None
         self._password = password
         self._settings = dict(_SERVER_SETTINGS)
@@ -566,7 +604,10 @@ class ThrowawayPostgres:
                 ) from exc
             self._settings["extension_control_path"] = f"$system:{standins}"
 
-        self._initdb()
+        if self._from_data is not None:
+            self._copy_data(self._from_data)
+        else:
+            self._initdb()
 
         self._log_file = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         command = [str(bin_dir / "postgres"), "-D", str(self.data_dir), "-k", str(self.socket_dir)]
@@ -678,6 +719,55 @@ class ThrowawayPostgres:
             raise ServerError(
                 f"initdb failed (exit {result.returncode}) with {self.bin_dir}:\n{tail}\n{_HINT}"
             )
+
+    def _copy_data(self, source: Path) -> None:
+        """Fill the data directory with a copy of ``source`` (a `snapshot`), owned by the
+        user the server runs as and closed to others, as initdb leaves it."""
+        if not (source / "PG_VERSION").is_file():
+            raise ServerError(f"{source} is not a PostgreSQL data directory")
+        _copy_entries(source, sorted(p.name for p in source.iterdir()), self.data_dir)
+        os.chmod(self.data_dir, 0o700)
+        if self.run_as is not None:
+            uid, gid = self.run_as
+            chown = shutil.which("chown")
+            if chown is not None:
+                subprocess.run([chown, "-R", f"{uid}:{gid}", str(self.data_dir)], check=True)
+            else:
+                for root, dirs, files in os.walk(self.data_dir):
+                    for name in (*dirs, *files):
+                        os.lchown(os.path.join(root, name), uid, gid)
+                os.chown(self.data_dir, uid, gid)
+
+    def snapshot(self, dest: str | os.PathLike[str]) -> None:
+        """Copy the cluster's data directory to ``dest`` (which must not exist) so a later
+        server can start from it (``from_data``).
+
+        The server must be idle: a ``CHECKPOINT`` writes everything out first, and
+        nothing else writes while the files are copied, so the copy starts like a
+        server after a crash at that checkpoint, with nothing to replay.
+        """
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            conn.execute("CHECKPOINT")
+            row = conn.execute(
+                "SELECT pg_catalog.pg_walfile_name(redo_lsn),"
+                " pg_catalog.pg_walfile_name(checkpoint_lsn)"
+                " FROM pg_catalog.pg_control_checkpoint()"
+            ).fetchone()
+        target = Path(dest)
+        target.mkdir(mode=0o700)
+        entries = sorted(
+            p.name
+            for p in self.data_dir.iterdir()
+            if p.name not in ("postmaster.pid", "postmaster.opts", "pg_wal")
+        )
+        _copy_entries(self.data_dir, entries, target)
+        # Only the WAL from the checkpoint on is needed to start: the older segments
+        # (most of pg_wal after applying many migrations) are left behind.
+        wal = self.data_dir / "pg_wal"
+        (target / "pg_wal").mkdir(mode=0o700)
+        needed = sorted(set(row or ()))
+        others = [p.name for p in wal.iterdir() if p.is_dir()]
+        _copy_entries(wal, [*others, *needed], target / "pg_wal")
 
     def _postmaster_ready(self) -> bool:
         # postmaster.pid's 8th line says "ready" once connections are accepted

@@ -139,6 +139,8 @@ KNOWN_FIELDS: dict[str, str] = {
         "Impact",
         "Duration",
         "Owner",
+        # The scheduled run in production (schema-wiki review, freeze windows, calendar).
+        "When",
     )
 }
 _ALIASES = {
@@ -154,6 +156,9 @@ _ALIASES = {
     "authors": "author",
     "tickets": "ticket",
     "title": "migration",
+    "scheduled": "when",
+    "scheduled for": "when",
+    "run at": "when",
 }
 #: Fields whose value is a list (``items``).
 LIST_FIELDS = frozenset({"dependencies", "related migrations", "adr", "reviewers", "ticket"})
