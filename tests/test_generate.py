@@ -293,6 +293,9 @@ def test_nav_entries_lists_what_the_nav_lacks() -> None:
     assert nav_entries(None) == list(NAV_ENTRIES)
     nav = [{"Home": "index.md"}, {"Schema": [{"All": "schema/index.md"}]}]
     assert [path for _, path in nav_entries(nav)] == [p for _, p in NAV_ENTRIES][1:]
+    # Only pages that were generated: no calendar when nothing is scheduled.
+    built = {p for _, p in NAV_ENTRIES} - {"schema/calendar.md"}
+    assert [path for _, path in nav_entries(nav, built)] == [p for _, p in NAV_ENTRIES][1:-1]
 
 
 # --- the command -----------------------------------------------------------------------

@@ -179,12 +179,12 @@ def run(args: argparse.Namespace) -> int:
         return 130
 
     edited = _report(outcome, docs_dir, MANIFEST_NAME)
-    missing_nav = nav_entries(mk.nav)
+    missing_nav = nav_entries(mk.nav, result.pages)
     if args.nav_file:
         target = Path(args.nav_file)
         from .cli import _write_atomically
 
-        _write_atomically(target, nav_text(nav_entries(None), target))
+        _write_atomically(target, nav_text(nav_entries(None, result.pages), target))
         _say(f"wrote the navigation entries to {args.nav_file}")
     elif mk.nav is None:
         _say(

@@ -14,12 +14,13 @@ text is the same either way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..render import paths as page_paths
+from ..render.calendar_pages import CALENDAR
 from .mkdocs_plugin import (
     _CSS_SOURCE,
     _STATIC,
@@ -42,6 +43,7 @@ NAV_ENTRIES: tuple[tuple[str, str], ...] = (
     ("Migrations", page_paths.MIGRATIONS_INDEX),
     ("Decisions", page_paths.ADRS_INDEX),
     ("Health", page_paths.HEALTH),
+    ("Calendar", CALENDAR),
 )
 assert {path for _, path in NAV_ENTRIES} == NAV_PAGES
 
@@ -132,8 +134,12 @@ def _script_path(script: Any) -> str:
     return str(getattr(script, "path", script))
 
 
-def nav_entries(nav: Sequence[Any] | None) -> list[tuple[str, str]]:
-    """The index pages ``nav`` does not reach yet (all of them when there is no nav)."""
+def nav_entries(
+    nav: Sequence[Any] | None, pages: Container[str] | None = None
+) -> list[tuple[str, str]]:
+    """The index pages ``nav`` does not reach yet (all of them when there is no nav);
+    with ``pages``, only those among them (the calendar exists only when something is
+    scheduled)."""
     present: set[str] = set()
 
     def walk(items: Any) -> None:
@@ -147,7 +153,11 @@ def nav_entries(nav: Sequence[Any] | None) -> list[tuple[str, str]]:
                 walk(item)
 
     walk(list(nav or []))
-    return [(title, path) for title, path in NAV_ENTRIES if path not in present]
+    return [
+        (title, path)
+        for title, path in NAV_ENTRIES
+        if path not in present and (pages is None or path in pages)
+    ]
 
 
 def nav_text(entries: Sequence[tuple[str, str]], target: Path | None = None) -> str:
