@@ -402,7 +402,10 @@ def test_nav_entries_are_printed_or_written(example: Path, tmp_path: Path) -> No
     assert (project / "nav.yml").read_text().splitlines()[0] == "- Schema: schema/index.md"
     run(["schema-wiki", "generate", "--nav-file", "docs/SUMMARY.md"], project)
     summary = (project / "docs" / "SUMMARY.md").read_text()
-    assert summary.splitlines()[-1] == "* [Health](schema/health.md)"
+    assert summary.splitlines()[-2:] == [
+        "* [Health](schema/health.md)",
+        "* [Calendar](schema/calendar.md)",
+    ]
 
 
 def test_strict_fails_on_an_edited_generated_page(example: Path, tmp_path: Path) -> None:

@@ -501,7 +501,8 @@ class Build:
         backing = self.pages[src_uri]
         if backing is None:
             return self.texts[src_uri]
-        return Path(backing).read_text(encoding="utf-8")
+        # Bytes as written: the calendar feed's CRLF line ends must survive.
+        return Path(backing).read_bytes().decode("utf-8")
 
 
 def templates_signature(directory: Path | None) -> tuple[tuple[str, int, int], ...]:

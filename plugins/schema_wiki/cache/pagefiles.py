@@ -124,7 +124,8 @@ class PageTexts(Mapping[str, str]):
         self._paths = dict(paths)
 
     def __getitem__(self, src_uri: str) -> str:
-        with open(self._paths[src_uri], encoding="utf-8") as f:
+        # newline="": the text as written (the calendar feed's CRLF line ends included).
+        with open(self._paths[src_uri], encoding="utf-8", newline="") as f:
             return f.read()
 
     def __iter__(self) -> Iterator[str]:
