@@ -13,6 +13,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+# The replay's records are plain frozen dataclasses of their own module, which
+# imports nothing of the package: no cycle.
+from .replay.record import Witness
+
+if TYPE_CHECKING:
+    from .join.history import History
 
 
 @dataclass(frozen=True, order=True)
@@ -121,6 +129,29 @@ class Action(StrEnum):
     DROP_INDEX = "drop index"
     ADD_CONSTRAINT = "add constraint"
     DROP_CONSTRAINT = "drop constraint"
+    # What only the replay's witness reports (`schema_wiki.replay.record`).
+    CREATE_VIEW = "create view"
+    REPLACE_VIEW = "replace view"
+    DROP_VIEW = "drop view"
+    CREATE_MATERIALIZED_VIEW = "create materialized view"
+    DROP_MATERIALIZED_VIEW = "drop materialized view"
+    CREATE_FOREIGN_TABLE = "create foreign table"
+    DROP_FOREIGN_TABLE = "drop foreign table"
+    #: ``ALTER ... SET SCHEMA``: ``old_name`` and ``new_name`` are the schemas.
+    SET_SCHEMA = "set schema"
+    RENAME_INDEX = "rename index"
+    RENAME_CONSTRAINT = "rename constraint"
+    VALIDATE_CONSTRAINT = "validate constraint"
+    ADD_IDENTITY = "add identity"
+    DROP_IDENTITY = "drop identity"
+    SET_EXPRESSION = "set expression"
+    CREATE_TYPE = "create type"
+    DROP_TYPE = "drop type"
+    RENAME_TYPE = "rename type"
+    COMMENT_TYPE = "comment type"
+    ADD_VALUE = "add value"
+    RENAME_VALUE = "rename value"
+    ALTER_DOMAIN = "alter domain"
 
 
 @dataclass(frozen=True)
@@ -452,12 +483,17 @@ class CatalogDomain:
 
 @dataclass(frozen=True)
 class Catalog:
-    """What the live database says the schema is now."""
+    """What the live database says the schema is now.
+
+    ``witness`` is what the throwaway server saw while it applied the migrations
+    (the history's only source); None when no replay ran (a catalog built by hand).
+    """
 
     tables: tuple[CatalogTable, ...]
     server_version: str = ""
     enums: tuple[CatalogEnum, ...] = ()
     domains: tuple[CatalogDomain, ...] = ()
+    witness: Witness | None = None
 
     def table(self, schema: str, name: str) -> CatalogTable | None:
         for t in self.tables:
@@ -537,6 +573,15 @@ class Event:
     #: For renames: the name before; the entry's subject has the new name.
     old_name: str | None = None
     new_name: str | None = None
+    #: For what a DROP ... CASCADE took along: the object(s) the statement dropped,
+    #: ``column public.users.username``.
+    cascade_of: str | None = None
+    #: The strongest lock the migration held on the table after this statement, as
+    #: measured on the throwaway server (``ACCESS EXCLUSIVE``); None for a table created
+    #: in the same migration (nobody else could see it).
+    lock: str | None = None
+    #: True when PostgreSQL rewrote the table's data for this statement (``table_rewrite``).
+    rewrite: bool = False
 
 
 @dataclass(frozen=True)
@@ -633,6 +678,9 @@ class Wiki:
     catalog: Catalog | None = None
     #: Findings that in-place ignores silenced, with the ignore that did it.
     silenced: list[Silenced] = field(default_factory=list)
+    #: What the replay's server saw each statement do (`schema_wiki.join.history`):
+    #: read by the rules that judge statements, so there is one history for all.
+    history: History | None = None
 
     def table(self, schema: str, name: str) -> Table | None:
         for t in self.tables:

@@ -21,6 +21,7 @@ the project's own files (mkdocs.yml can run code through hooks already).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import os
@@ -137,7 +138,25 @@ def get_catalog(
         "lock_timeout_ms": config.lock_timeout_ms,
     }
     if not config.embedded:
-        return read_catalog(config.database, **options)  # type: ignore[arg-type]
+        # The live database says what exists now; the history still comes from a
+        # replay of the migrations on a throwaway server (nothing is installed in the
+        # live database). A replay that fails there keeps the history up to the failure.
+        live = read_catalog(config.database, **options)  # type: ignore[arg-type]
+        replayed = _replayed(config, migrations, cache, options, keep_going=True)
+        return dataclasses.replace(live, witness=replayed.witness)
+    return _replayed(config, migrations, cache, options, keep_going=False)
+
+
+def _replayed(
+    config: WikiConfig,
+    migrations: list[Migration],
+    cache: CatalogCache | None,
+    options: dict[str, object],
+    *,
+    keep_going: bool,
+) -> Catalog:
+    """The catalog, with its witness, of a throwaway server the migrations were applied to."""
+    from .sources.catalog import read_catalog
 
     key = migrations_key(config, migrations)
     if cache is not None and cache.key == key and cache.catalog is not None:
@@ -161,12 +180,24 @@ def get_catalog(
                 os.utime(disk.directory / name)  # the newest is pruned last
             return stored[1]
 
-    from .replay.apply import apply_migrations
+    from .replay.apply import apply_migrations, witness_migrations
     from .replay.pgserver import ThrowawayPostgres
 
     with ThrowawayPostgres(config.postgres_bin) as pg:
-        apply_migrations(pg.conninfo, migrations, read_setup_sql(config))
+        if keep_going:
+            witness, failure = witness_migrations(pg.conninfo, migrations, read_setup_sql(config))
+            if failure is not None:
+                log.warning(
+                    "schema-wiki: the history stops before migration that failed on the"
+                    " throwaway server (the live database is read as it is): %s",
+                    str(failure).splitlines()[0],
+                )
+        else:
+            witness = apply_migrations(
+                pg.conninfo, migrations, read_setup_sql(config), record=True
+            )
         catalog = read_catalog(pg.conninfo, **options)  # type: ignore[arg-type]
+    catalog = dataclasses.replace(catalog, witness=witness)
     if cache is not None:
         cache.key, cache.catalog = key, catalog
         cache.misses += 1

@@ -50,6 +50,7 @@ class JoinCache:
     catalog: Catalog | None = None
     today: dt.date | None = None
     touched: dict[str, list[tuple[str, str, str | None]]] = field(default_factory=dict)
+    history: History | None = None
     #: Tables and dropped tables with no ADR linked yet: every build links copies.
     tables: list[Table] = field(default_factory=list)
     dropped_tables: list[Table] = field(default_factory=list)
@@ -84,15 +85,18 @@ def build_wiki(
         wiki.tables = [_unlinked(t) for t in cache.tables]
         wiki.dropped_tables = [_unlinked(t) for t in cache.dropped_tables]
         wiki.touched = cache.touched
+        wiki.history = cache.history
     else:
-        history = replay(migrations)
+        history = replay(migrations, catalog.witness)
         stated = header_dates(migrations, history)
         for ct in catalog.tables:
             wiki.tables.append(_table(ct, history.table(ct.schema, ct.name), stated))
         wiki.dropped_tables = [_dropped_table(t) for t in history.dropped_tables]
         _attach_dropped_columns(wiki, history)
         wiki.touched = history.touched
+        wiki.history = history
         if cache is not None:
+            cache.history = history
             cache.migrations, cache.catalog, cache.today = list(migrations), catalog, today
             cache.touched = history.touched
             cache.tables = [_unlinked(t) for t in wiki.tables]
@@ -234,7 +238,7 @@ def _dropped_table(trail: TableTrail) -> Table:
     table = Table(
         schema=trail.schema,
         name=trail.name,
-        kind="table",
+        kind=trail.kind,
         comment=_last_comment(trail.events),
         introduced_by=trail.introduced_by,
         history=list(trail.events),
