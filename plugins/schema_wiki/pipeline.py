@@ -193,9 +193,7 @@ def _replayed(
                     str(failure).splitlines()[0],
                 )
         else:
-            witness = apply_migrations(
-                pg.conninfo, migrations, read_setup_sql(config), record=True
-            )
+            witness = apply_migrations(pg.conninfo, migrations, read_setup_sql(config), record=True)
         catalog = read_catalog(pg.conninfo, **options)  # type: ignore[arg-type]
     catalog = dataclasses.replace(catalog, witness=witness)
     if cache is not None:

@@ -423,7 +423,37 @@ class _StepBuilder:
         self.pending.append((table, column, {"action": action, **kw}))
         self.tracked_change = True
 
+    def rebuilt(self) -> None:
+        """Drop the pairs of events of an index or constraint dropped and created again under
+        the same name by one statement (ALTER COLUMN ... TYPE rebuilds them): not a change."""
+        pairs = {
+            Action.DROP_INDEX: Action.CREATE_INDEX,
+            Action.DROP_CONSTRAINT: Action.ADD_CONSTRAINT,
+        }
+        made = {
+            (id(t), kw["action"], kw.get("detail"))
+            for t, c, kw in self.pending
+            if c is None and kw["action"] in pairs.values()
+        }
+        gone: set[tuple[int, object, object]] = set()
+        for t, c, kw in self.pending:
+            action = kw["action"]
+            if c is None and action in pairs and (id(t), pairs[action], kw.get("detail")) in made:  # type: ignore[index]
+                gone.add((id(t), action, kw.get("detail")))
+                gone.add((id(t), pairs[action], kw.get("detail")))  # type: ignore[index]
+        if not gone:
+            return
+        self.pending = [
+            p for p in self.pending if (id(p[0]), p[2]["action"], p[2].get("detail")) not in gone
+        ]
+        names = {(table, detail) for table, _action, detail in gone}
+        self.step.built = [(t, i) for t, i in self.step.built if (id(t), i.name) not in names]
+        self.step.constrained = [
+            (t, k) for t, k in self.step.constrained if (id(t), k.name) not in names
+        ]
+
     def finish(self) -> None:
+        self.rebuilt()
         migration = self.migration
         date: dt.date | None = migration.date
         for table, column, kw in self.pending:
@@ -545,7 +575,9 @@ class _StepBuilder:
             was = before.pop(column.attnum, None)
             key = (new.oid, column.attnum)
             if was is None:
-                col = b._new_column(trail, new.oid, column, self.migration.id, self.statement.location)
+                col = b._new_column(
+                    trail, new.oid, column, self.migration.id, self.statement.location
+                )
                 self.event(trail, col, Action.ADD_COLUMN, detail=column.type)
                 if column.not_null and new.oid in self.step.existed and not column.identity:
                     self.step.not_null.append(
@@ -560,14 +592,18 @@ class _StepBuilder:
                 col.former_names.append(was.name)
                 col.name = column.name
                 trail.columns[col.name] = col
-                self.event(trail, col, Action.RENAME_COLUMN, old_name=was.name, new_name=column.name)
+                self.event(
+                    trail, col, Action.RENAME_COLUMN, old_name=was.name, new_name=column.name
+                )
             if was.type != column.type:
                 col.type = column.type
                 self.event(trail, col, Action.ALTER_TYPE, detail=column.type)
             if was.not_null != column.not_null:
                 if column.not_null:
                     proven = any(
-                        k.kind == "check" and k.validated and _checks_not_null(k, was.name, was.attnum)
+                        k.kind == "check"
+                        and k.validated
+                        and _checks_not_null(k, was.name, was.attnum)
                         for k in old.constraints
                     )
                     if new.oid in self.step.existed:
@@ -665,8 +701,19 @@ class _StepBuilder:
     def drops(self, rows: list[Dropped]) -> None:
         b = self.b
         originals = [r for r in rows if r.original]
-        cause = ", ".join(f"{_OBJECT_WORDS.get(r.object_type, r.object_type)} {r.identity}" for r in originals) or None
-        gone_tables = {r.objid for r in rows if r.catalog == "pg_class" and r.objid in b.states}
+        cause = (
+            ", ".join(
+                f"{_OBJECT_WORDS.get(r.object_type, r.object_type)} {r.identity}" for r in originals
+            )
+            or None
+        )
+        gone_tables = {
+            r.objid
+            for r in rows
+            if r.object_type in _RELATION_OBJECTS
+            and r.catalog == "pg_class"
+            and r.objid in b.states
+        }
         for r in rows:
             cascade_of = None if r.original else cause
             if r.catalog == "pg_class" and r.object_type in _RELATION_OBJECTS:
@@ -707,7 +754,9 @@ class _StepBuilder:
                         what = f"constraint {name} on {trail.schema}.{trail.name}"
                         old = table_oid in self.step.existed
                         self.step.cascaded.append(Cascaded(what, cascade_of, old))
-                    self.event(trail, None, Action.DROP_CONSTRAINT, detail=name, cascade_of=cascade_of)
+                    self.event(
+                        trail, None, Action.DROP_CONSTRAINT, detail=name, cascade_of=cascade_of
+                    )
             elif r.object_type == "type" and r.objid in b.type_trails:
                 trail_t = b.type_trails[r.objid]
                 if cascade_of:
@@ -744,9 +793,7 @@ class _StepBuilder:
             del b.history.tables[(trail.schema, trail.name)]
         b.history.dropped_tables.append(trail)
 
-    def drop_column(
-        self, trail: TableTrail, oid: int, attnum: int, cascade_of: str | None
-    ) -> None:
+    def drop_column(self, trail: TableTrail, oid: int, attnum: int, cascade_of: str | None) -> None:
         column = self.b.columns.pop((oid, attnum), None)
         if column is None:
             return

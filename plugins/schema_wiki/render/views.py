@@ -313,6 +313,27 @@ VERBS = {
     Action.DROP_INDEX: "index dropped",
     Action.ADD_CONSTRAINT: "constraint added",
     Action.DROP_CONSTRAINT: "constraint dropped",
+    Action.CREATE_VIEW: "created",
+    Action.REPLACE_VIEW: "replaced",
+    Action.DROP_VIEW: "dropped",
+    Action.CREATE_MATERIALIZED_VIEW: "created",
+    Action.DROP_MATERIALIZED_VIEW: "dropped",
+    Action.CREATE_FOREIGN_TABLE: "created",
+    Action.DROP_FOREIGN_TABLE: "dropped",
+    Action.SET_SCHEMA: "moved",
+    Action.RENAME_INDEX: "index renamed",
+    Action.RENAME_CONSTRAINT: "constraint renamed",
+    Action.VALIDATE_CONSTRAINT: "constraint validated",
+    Action.ADD_IDENTITY: "made identity",
+    Action.DROP_IDENTITY: "identity dropped",
+    Action.SET_EXPRESSION: "expression set",
+    Action.CREATE_TYPE: "created",
+    Action.DROP_TYPE: "dropped",
+    Action.RENAME_TYPE: "renamed",
+    Action.COMMENT_TYPE: "commented",
+    Action.ADD_VALUE: "value added",
+    Action.RENAME_VALUE: "value renamed",
+    Action.ALTER_DOMAIN: "changed",
 }
 _TYPED = (Action.ADD_COLUMN, Action.ALTER_TYPE)
 _NAMED = (
@@ -321,6 +342,11 @@ _NAMED = (
     Action.ADD_CONSTRAINT,
     Action.DROP_CONSTRAINT,
     Action.SET_DEFAULT,
+    Action.VALIDATE_CONSTRAINT,
+    Action.ADD_IDENTITY,
+    Action.SET_EXPRESSION,
+    Action.ADD_VALUE,
+    Action.ALTER_DOMAIN,
 )
 
 
@@ -338,6 +364,8 @@ def _what(event: Event) -> str:
         what += f" as {escape.code(event.detail)}"
     elif event.action in _NAMED and event.detail:
         what += f" {escape.code(event.detail)}"
+    if event.cascade_of:
+        what += f" by CASCADE, with {escape.code(event.cascade_of)}"
     return what
 
 
@@ -831,7 +859,13 @@ def _dropped_tables(
     """Dropped tables with the migration that dropped them, newest first."""
     rows = []
     for t in wiki.dropped_tables:
-        event = _drop_event(t.history, Action.DROP_TABLE)
+        event = _drop_event(
+            t.history,
+            Action.DROP_TABLE,
+            Action.DROP_VIEW,
+            Action.DROP_MATERIALIZED_VIEW,
+            Action.DROP_FOREIGN_TABLE,
+        )
         rows.append({"link": links.table(t, f"{t.schema}.{t.name}"), **_why(migrations, event)})
     return sorted(rows, key=lambda r: str(r["date"]), reverse=True)
 
