@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from checks_support import with_witness
 from factories import TODAY, catalog, change, migration
 from schema_wiki.checks import RULES, run_checks
 from schema_wiki.config import RuleConfig, parse_checks
@@ -20,7 +21,8 @@ def _legacy_wiki(drop_after: str, today: dt.date = TODAY):
             header={"Can drop after": drop_after},
         ),
     ]
-    return build_wiki(migrations, [], catalog(("users", [("legacy_id", "text", "kept")])), today)
+    cat = catalog(("users", [("legacy_id", "text", "kept")]))
+    return build_wiki(migrations, [], with_witness(migrations, cat), today)
 
 
 def _rules(findings):

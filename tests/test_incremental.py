@@ -154,7 +154,9 @@ def test_a_serve_rebuild_reuses_the_join_and_migration_rules_and_gets_the_same_w
     # The pages of the first build are compared with later ones: linking never touched them.
     assert (first.tables, first.dropped_tables) == before
     assert serve.join.hits == len(edits)
-    assert serve.rules.hits == 2 * len(edits)  # unsafe-migration, missing-header-field
+    # missing-header-field; unsafe-migration reads the replay's history (cheap), not only
+    # the migrations, so it runs each time.
+    assert serve.rules.hits == len(edits)
     later = WikiConfig(**{**config.__dict__, "today": dt.date(2027, 1, 1)})
     load_project(later, serve)
     assert serve.join.hits == len(edits)  # another day: the drop dates are computed again
