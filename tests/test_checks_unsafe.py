@@ -49,7 +49,6 @@ UNSAFE = {
     ),
     "column added not null without a default": "ALTER TABLE users ADD COLUMN bar int NOT NULL;",
     "volatile default rewrites": "ALTER TABLE users ADD COLUMN r float8 DEFAULT random();",
-
     "check without not valid": "ALTER TABLE users ADD CONSTRAINT age_ok CHECK (age > 0);",
     "unnamed check": "ALTER TABLE users ADD CHECK (age > 0);",
     "unique constraint": "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
@@ -142,7 +141,7 @@ def test_every_statement_of_a_migration_is_checked_at_its_line(
         pg_server,
         "ALTER TABLE users ADD COLUMN plan text;\n"
         "CREATE INDEX idx_users_plan ON users (plan);\n"
-        "ALTER TABLE users DROP COLUMN age;\n"
+        "ALTER TABLE users DROP COLUMN age;\n",
     )
     statements = migrations[1].statements
     assert [(f.target, f.location.line if f.location else None) for f in found] == [
@@ -223,8 +222,9 @@ def test_a_statement_the_parser_cannot_read_does_not_hide_the_next(
 ) -> None:
     found, migrations = _findings(
         pg_server,
-        "CREATE TABLE p (a bigint, b bigint, FOREIGN KEY (a) REFERENCES orgs ON DELETE SET NULL (a));"
-        "\nALTER TABLE users DROP COLUMN age;\n",
+        "CREATE TABLE p (a bigint, b bigint,"
+        " FOREIGN KEY (a) REFERENCES orgs ON DELETE SET NULL (a));\n"
+        "ALTER TABLE users DROP COLUMN age;\n",
     )
     assert migrations[1].statements[0].parse_error
     assert [f.target for f in found] == ["public.users.age"]

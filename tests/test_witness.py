@@ -14,7 +14,6 @@ from witness_support import (
     column,
     dropped,
     history_of,
-    line_of,
     migrations_of,
     replayed,
     steps,

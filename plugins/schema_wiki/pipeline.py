@@ -34,6 +34,7 @@ from .config import WikiConfig
 from .errors import ConfigError
 from .join.wiki import JoinCache, build_wiki
 from .model import Catalog, Finding, Migration, Wiki
+from .replay.record import Witness
 from .sources.adrs import load_adrs
 from .sources.migrations import load_migrations
 from .sources.statements import StatementCache, caching
@@ -183,6 +184,7 @@ def _replayed(
     from .replay.apply import apply_migrations, witness_migrations
     from .replay.pgserver import ThrowawayPostgres
 
+    witness: Witness | None
     with ThrowawayPostgres(config.postgres_bin) as pg:
         if keep_going:
             witness, failure = witness_migrations(pg.conninfo, migrations, read_setup_sql(config))

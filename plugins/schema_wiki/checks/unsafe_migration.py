@@ -184,9 +184,13 @@ class _Judge:
                         " then drop the old one",
                         location,
                     )
-            elif event.action == Action.DROP_COLUMN and event.cascade_of is None:
-                if table.oid in existed and not new_column(column):
-                    yield from self.drop(migration, table, column, location, lock)
+            elif (
+                event.action == Action.DROP_COLUMN
+                and event.cascade_of is None
+                and table.oid in existed
+                and not new_column(column)
+            ):
+                yield from self.drop(migration, table, column, location, lock)
 
         for table, reasons in step.rewritten:
             if table.oid not in existed:

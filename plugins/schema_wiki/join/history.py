@@ -584,9 +584,8 @@ class _StepBuilder:
                         NotNull(trail, col, False, True, column.default is not None)
                     )
                 continue
-            col = b.columns.get(key)
-            if col is None:
-                col = b._new_column(trail, new.oid, column, None, None)
+            known = b.columns.get(key)
+            col = known if known is not None else b._new_column(trail, new.oid, column, None, None)
             if was.name != column.name:
                 trail.columns.pop(col.name, None)
                 col.former_names.append(was.name)
@@ -628,7 +627,7 @@ class _StepBuilder:
             comment_before = b.comments.get(key, was.comment)
             if column.comment != comment_before:
                 self.event(trail, col, Action.COMMENT_COLUMN, detail=column.comment)
-        for attnum, was in before.items():
+        for attnum in before:
             # Gone without a drop record: dropped by something the triggers do not see.
             if ("column", new.oid, attnum) not in self.dropped:
                 self.drop_column(trail, new.oid, attnum, None)
@@ -676,9 +675,12 @@ class _StepBuilder:
             if was_i.name != i.name:
                 self.event(trail, None, Action.RENAME_INDEX, old_name=was_i.name, new_name=i.name)
         for oid, was_i in old_indexes.items():
-            if ("index", oid, 0) not in self.dropped and was_i.name not in rebuilt:
-                if not any(k.index == oid for k in old.constraints):
-                    self.event(trail, None, Action.DROP_INDEX, detail=was_i.name)
+            if (
+                ("index", oid, 0) not in self.dropped
+                and was_i.name not in rebuilt
+                and not any(k.index == oid for k in old.constraints)
+            ):
+                self.event(trail, None, Action.DROP_INDEX, detail=was_i.name)
 
     def index_change(self, change: IndexChange) -> None:
         b = self.b

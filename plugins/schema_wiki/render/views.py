@@ -145,6 +145,37 @@ class Links:
         return Markup(f"[{escape.code(ref.text)}]({self.url(target, anchor)})")
 
 
+def measured(wiki: Wiki, migration: Migration) -> list[dict[str, object]]:
+    """Per statement, what the replay's server measured: the locks it took on tables that
+    existed before the migration, the tables it rewrote, and whether the parser modelled it."""
+    from ..join.history import lock_rank, lock_words
+
+    if wiki.history is None:
+        return []
+    rows: list[dict[str, object]] = []
+    for step in wiki.history.steps_of(migration.id):
+        taken = sorted(
+            (lock for lock in step.taken if lock.oid in step.existed),
+            key=lambda lock: (-lock_rank(lock.mode), lock.relation),
+        )
+        rewrites = [
+            f"{t.schema}.{t.name} ({', '.join(why)})"
+            for t, why in step.rewritten
+            if t.oid in step.existed
+        ]
+        if not (taken or rewrites or step.unmodelled):
+            continue
+        rows.append(
+            {
+                "location": str(step.location),
+                "locks": ", ".join(f"{lock_words(lock.mode)} on {lock.relation}" for lock in taken),
+                "rewrites": ", ".join(rewrites),
+                "unmodelled": step.unmodelled,
+            }
+        )
+    return rows
+
+
 def _migration_label(m: Migration, *, title: bool, dated: bool) -> Markup:
     if dated:
         return _label(m.id, m.title, m.date.isoformat() if m.date else "undated")
@@ -684,6 +715,7 @@ def page_contexts(
                 for f in migration.header.fields.values()
                 if f.key.lower() != "context"
             ],
+            witnessed=measured(wiki, migration),
         )
         yield PageContext(page, "migration.md.j2", values)
 

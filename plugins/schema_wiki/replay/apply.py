@@ -239,13 +239,13 @@ def _run(
                 _apply_one(conn, migration, None)
             return None, None
         plan: list[record.Planned] = []
-        first = 0
+        number = 0
         for migration in migrations:
             transactional = runs_in_transaction(migration)
             plan.append(
-                record.Planned(migration.id, transactional, first, len(migration.statements))
+                record.Planned(migration.id, transactional, number, len(migration.statements))
             )
-            first += len(migration.statements)
+            number += len(migration.statements)
         failure: MigrationFailed | None = None
         try:
             record.install(conn)

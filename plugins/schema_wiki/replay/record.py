@@ -790,19 +790,19 @@ def read_witness(conn: psycopg.Connection[Any], plan: list[Planned]) -> Witness:
     for p in plan:
         statements: list[StatementRecord] = []
         for i in range(p.count):
-            found = by_stmt.get(p.first + i)
-            if not found:
+            got = by_stmt.get(p.first + i)
+            if not got:
                 continue
             statements.append(
                 StatementRecord(
                     index=i,
-                    commands=tuple(found.get("commands", ())),
-                    dropped=tuple(found.get("dropped", ())),
-                    rewrites=tuple(found.get("rewrites", ())),
-                    locks=tuple(found.get("locks", ())),
-                    relations=tuple(found.get("relations", ())),
-                    types=tuple(found.get("types", ())),
-                    indexes=tuple(found.get("indexes", ())),
+                    commands=tuple(got.get("commands", ())),
+                    dropped=tuple(got.get("dropped", ())),
+                    rewrites=tuple(got.get("rewrites", ())),
+                    locks=tuple(got.get("locks", ())),
+                    relations=tuple(got.get("relations", ())),
+                    types=tuple(got.get("types", ())),
+                    indexes=tuple(got.get("indexes", ())),
                 )
             )
         records.append(MigrationRecord(p.migration_id, p.transactional, tuple(statements)))
