@@ -181,7 +181,8 @@ class Step:
 
     ``existed`` holds the oids of the tables and views that existed before the
     statement's migration; ``held`` the strongest lock its transaction held on
-    each relation after it (by oid), ``taken`` the locks it took itself.
+    each of them after it (by oid), ``taken`` the locks it took itself (locks on
+    relations the migration created are left out: they block no one).
     """
 
     migration_id: str
@@ -268,8 +269,6 @@ class _Builder:
         self.columns: dict[tuple[int, int], ColumnTrail] = {}
         self.types: dict[int, TypeState] = {}
         self.type_trails: dict[int, TypeTrail] = {}
-        #: Comments set by COMMENT since the last state: (oid, attnum) -> text.
-        self.comments: dict[tuple[int, int], str | None] = {}
         self.index_table: dict[int, int] = {}
         self.constraint_table: dict[int, int] = {}
         #: The strongest lock held in the current transaction, by relation oid.
@@ -321,9 +320,6 @@ class _Builder:
             self.index_table[index.oid] = state.oid
         for constraint in state.constraints:
             self.constraint_table[constraint.oid] = state.oid
-        for column in state.columns:
-            self.comments.pop((state.oid, column.attnum), None)
-        self.comments.pop((state.oid, 0), None)
 
     def _new_column(
         self,
@@ -483,6 +479,9 @@ class _StepBuilder:
     def locks(self) -> None:
         held = self.b.held
         for lock in self.record.locks:
+            # A relation created by this migration is nobody else's yet: its locks block no one.
+            if lock.oid not in self.step.existed:
+                continue
             self.step.taken.append(lock)
             was = held.get(lock.oid)
             if was is None or lock_rank(lock.mode) > lock_rank(was.mode):
@@ -501,12 +500,10 @@ class _StepBuilder:
             if command.objsubid:
                 column = b.columns.get(key)
                 if column is not None:
-                    b.comments[key] = command.comment
                     self.event(table, column, Action.COMMENT_COLUMN, detail=command.comment)
                 return
             if command.objid in b.index_table:
                 return
-            b.comments[key] = command.comment
             self.event(table, None, Action.COMMENT_TABLE, detail=command.comment)
         elif command.catalog == "pg_type":
             trail = b.type_trails.get(command.objid)
@@ -561,8 +558,6 @@ class _StepBuilder:
                 self.event(trail, None, Action.RENAME_TABLE, old_name=old.name, new_name=new.name)
             trail.schema, trail.name = new.schema, new.name
             history.tables[(trail.schema, trail.name)] = trail
-        if new.comment != b.comments.get((new.oid, 0), old.comment):
-            self.event(trail, None, Action.COMMENT_TABLE, detail=new.comment)
         if old.definition != new.definition and new.kind in ("view", "materialized view"):
             self.event(trail, None, Action.REPLACE_VIEW)
         self.columns(trail, old, new)
@@ -624,9 +619,6 @@ class _StepBuilder:
                     self.event(trail, col, Action.ADD_IDENTITY, detail=column.identity)
             if was.generated != column.generated and column.generated is not None:
                 self.event(trail, col, Action.SET_EXPRESSION, detail=column.generated)
-            comment_before = b.comments.get(key, was.comment)
-            if column.comment != comment_before:
-                self.event(trail, col, Action.COMMENT_COLUMN, detail=column.comment)
         for attnum in before:
             # Gone without a drop record: dropped by something the triggers do not see.
             if ("column", new.oid, attnum) not in self.dropped:

@@ -329,19 +329,15 @@ class Witness:
 # * Executor start-up is a third of the cost of a query: small queries, run only
 #   when they have something to record (an index creation records the index, not
 #   its whole table).
-# * Locks are read only when a statement touched a relation that existed before its
-#   transaction (or a foreign key's target): locks on a table nobody else can see
-#   yet block no one, and reading pg_locks is the dearest part of a firing.
+# * Every firing but COMMENT reads the session's locks (pg_locks is filtered to tables
+#   and views in SQL; which locks matter, on relations that existed before the
+#   migration, is decided in Python).
 
 _RELKINDS = "('r', 'p', 'v', 'm', 'f')"
 
 # Every firing takes one number from this sequence (its ``call``): it orders the
 # records of a statement, and ties a relation's rows to one state.
 _SEQ = f"{SCHEMA}.seq"
-
-# The relations created in the current transaction, space separated: a transaction-
-# local setting, gone at COMMIT or ROLLBACK.
-_CREATED = f"{SCHEMA}.created"
 
 _PLANNING = (
     "SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off"
@@ -361,21 +357,15 @@ _INDEX_ROWS = f"""
   INSERT INTO {SCHEMA}.idx
   SELECT c, i.indrelid, i.indexrelid,
          (SELECT ic.relname FROM pg_catalog.pg_class ic WHERE ic.oid = i.indexrelid),
-         i.indisunique, i.indisprimary, i.indisvalid, i.indkey::pg_catalog.int2[],
-         {_DESCRIPTION.format(oid="i.indexrelid", catalog="pg_class", sub="0")}
+         i.indisunique, i.indisprimary, i.indisvalid, i.indkey::pg_catalog.int2[], NULL
   FROM pg_catalog.pg_index i"""
 
 # The state of relations ``rels`` and of enums and domains ``typs`` as call ``c`` of
-# statement ``s``.
-_SNAPSHOT = f"""
-CREATE FUNCTION {SCHEMA}.snapshot(c bigint, s int, rels oid[], typs oid[]) RETURNS void
-LANGUAGE plpgsql {_PLANNING} AS
-$body$
-BEGIN
-  IF pg_catalog.cardinality(rels) > 0 THEN
+# statement ``s`` (plpgsql variables of the function the text is part of).
+_RELATION_ROWS = f"""
     INSERT INTO {SCHEMA}.rels
     SELECT c, s, x.oid, n.nspname, x.relname, x.relkind, x.relfilenode,
-           {_DESCRIPTION.format(oid="x.oid", catalog="pg_class", sub="0")},
+           CASE WHEN comments THEN {_DESCRIPTION.format(oid="x.oid", catalog="pg_class", sub="0")} END,
            CASE WHEN x.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(x.oid) END
     FROM pg_catalog.pg_class x
     JOIN pg_catalog.pg_namespace n ON n.oid = x.relnamespace
@@ -384,21 +374,24 @@ BEGIN
     SELECT c, a.attrelid, a.attnum, a.attname,
            pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
            CASE WHEN a.atthasdef AND a.attgenerated = '' THEN {_DEFAULT} END,
-           {_DESCRIPTION.format(oid="a.attrelid", catalog="pg_class", sub="a.attnum")},
-           a.attidentity,
+           CASE WHEN comments THEN
+             {_DESCRIPTION.format(oid="a.attrelid", catalog="pg_class", sub="a.attnum")} END,
+           CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END,
            CASE WHEN a.atthasdef AND a.attgenerated <> '' THEN {_DEFAULT} END
     FROM pg_catalog.pg_attribute a
     WHERE a.attrelid = ANY(rels) AND a.attnum > 0 AND NOT a.attisdropped;
     INSERT INTO {SCHEMA}.cons
     SELECT c, x.conrelid, x.oid, x.conname, x.contype, x.convalidated,
-           pg_catalog.pg_get_constraintdef(x.oid), x.conkey, x.confrelid, x.conindid,
-           {_DESCRIPTION.format(oid="x.oid", catalog="pg_constraint", sub="0")}
+           CASE WHEN x.contype = 'c' THEN pg_catalog.pg_get_constraintdef(x.oid) END,
+           x.conkey, x.confrelid, x.conindid,
+           CASE WHEN comments THEN
+             {_DESCRIPTION.format(oid="x.oid", catalog="pg_constraint", sub="0")} END
     FROM pg_catalog.pg_constraint x
     WHERE x.conrelid = ANY(rels) AND x.contype <> 'n';
     {_INDEX_ROWS.strip()}
-    WHERE i.indrelid = ANY(rels);
-  END IF;
-  IF pg_catalog.cardinality(typs) > 0 THEN
+    WHERE i.indrelid = ANY(rels);"""
+
+_TYPE_ROWS = f"""
     INSERT INTO {SCHEMA}.types
     SELECT c, s, t.oid, n.nspname, t.typname, t.typtype,
            CASE WHEN t.typtype = 'e' THEN
@@ -411,26 +404,38 @@ BEGIN
            {_DESCRIPTION.format(oid="t.oid", catalog="pg_type", sub="0")}
     FROM pg_catalog.pg_type t
     JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-    WHERE t.oid = ANY(typs) AND t.typtype IN ('e', 'd');
-  END IF;
+    WHERE t.oid = ANY(typs) AND t.typtype IN ('e', 'd');"""
+
+# Only for what exists before the first migration: with the comments (later ones come
+# from the COMMENT commands).
+_SNAPSHOT = f"""
+CREATE FUNCTION {SCHEMA}.snapshot(rels oid[], typs oid[]) RETURNS void
+LANGUAGE plpgsql {_PLANNING} AS
+$body$
+DECLARE
+  c bigint := 0;
+  s int := NULL;
+  comments boolean := true;
+BEGIN
+  {_RELATION_ROWS.strip()}
+  {_TYPE_ROWS.strip()}
 END
 $body$;
 """
 
-# Locks the session holds on relations, except on those created in the same
-# transaction (they block no one) and on the recorder's own (``{ours}``, filled in
-# at install). Catalogs are below 16384. Indexes, sequences and TOAST tables are
-# left out later (`read_witness` keeps the tables and views it knows), and so is a
-# lock read again later in its transaction: its first reading counts.
+# Locks the session holds on tables and views (or on relations already dropped),
+# except on the recorder's own (``{ours}``, filled in at install). Catalogs are below
+# 16384. A lock read again later in its transaction is left out by `read_witness`, and
+# locks on relations created in the same migration by `join.history` (they block no
+# one: nobody else can see those relations yet).
 _READ_LOCKS = f"""
   INSERT INTO {SCHEMA}.locks
   SELECT c, s, pg_catalog.txid_current(), l.relation, l.mode
   FROM pg_catalog.pg_locks l
   WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'relation' AND l.granted
     AND l.relation >= 16384 AND l.relation <> ALL({{ours}})
-    AND pg_catalog.strpos(
-          ' ' || COALESCE(pg_catalog.current_setting('{_CREATED}', true), '') || ' ',
-          ' ' || l.relation::text || ' ') = 0"""
+    AND COALESCE((SELECT x.relkind FROM pg_catalog.pg_class x WHERE x.oid = l.relation)
+                 IN {_RELKINDS}, true)"""
 
 _INSTALL = f"""
 CREATE SCHEMA {SCHEMA};
@@ -484,64 +489,60 @@ BEGIN
 END
 $body$;
 
-CREATE FUNCTION {SCHEMA}.on_ddl() RETURNS event_trigger LANGUAGE plpgsql {_PLANNING} AS
+-- The trigger function itself has no settings (entering a function with settings
+-- costs): COMMENT is recorded here, anything else by on_change.
+CREATE FUNCTION {SCHEMA}.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS
+$body$
+BEGIN
+  IF TG_TAG = 'COMMENT' THEN
+    INSERT INTO {SCHEMA}.commands
+    SELECT k.c, d.ordinality, k.s, d.command_tag, d.object_type, d.schema_name,
+           d.object_identity, d.classid::pg_catalog.regclass::text, d.objid, d.objsubid,
+           (SELECT dsc.description FROM pg_catalog.pg_description dsc
+            WHERE dsc.objoid = d.objid AND dsc.classoid = d.classid
+              AND dsc.objsubid = d.objsubid)
+    FROM (SELECT pg_catalog.nextval('{_SEQ}') AS c, {SCHEMA}.stmt() AS s) k
+    CROSS JOIN pg_catalog.pg_event_trigger_ddl_commands() WITH ORDINALITY AS d
+    WHERE NOT d.in_extension;
+  ELSE
+    PERFORM {SCHEMA}.on_change(TG_TAG);
+  END IF;
+END
+$body$;
+
+CREATE FUNCTION {SCHEMA}.on_change(fired text) RETURNS void LANGUAGE plpgsql {_PLANNING} AS
 $body$
 DECLARE
   c bigint := pg_catalog.nextval('{_SEQ}');
   s int := {SCHEMA}.stmt();
+  comments boolean := false;
   classes oid[];
   constraints oid[];
-  types oid[];
-  created oid[];
+  typs oid[];
   rels oid[];
-  known text;
 BEGIN
-  IF TG_TAG = 'COMMENT' THEN
-    INSERT INTO {SCHEMA}.commands
-    SELECT c, d.ordinality, s, d.command_tag, d.object_type, d.schema_name, d.object_identity,
-           d.classid::pg_catalog.regclass::text, d.objid, d.objsubid,
-           (SELECT dsc.description FROM pg_catalog.pg_description dsc
-            WHERE dsc.objoid = d.objid AND dsc.classoid = d.classid
-              AND dsc.objsubid = d.objsubid)
-    FROM pg_catalog.pg_event_trigger_ddl_commands() WITH ORDINALITY AS d
-    WHERE NOT d.in_extension;
-    RETURN;
-  END IF;
   WITH ins AS (
     INSERT INTO {SCHEMA}.commands
     SELECT c, d.ordinality, s, d.command_tag, d.object_type, d.schema_name, d.object_identity,
            d.classid::pg_catalog.regclass::text, d.objid, d.objsubid, NULL
     FROM pg_catalog.pg_event_trigger_ddl_commands() WITH ORDINALITY AS d
     WHERE NOT d.in_extension
-    RETURNING catalog, objid, tag
+    RETURNING catalog, objid
   )
   SELECT pg_catalog.array_agg(ins.objid) FILTER (WHERE ins.catalog = 'pg_class'),
          pg_catalog.array_agg(ins.objid) FILTER (WHERE ins.catalog = 'pg_constraint'),
-         pg_catalog.array_agg(ins.objid) FILTER (WHERE ins.catalog = 'pg_type'),
-         pg_catalog.array_agg(ins.objid) FILTER (
-           WHERE ins.catalog = 'pg_class'
-             AND ins.tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'CREATE VIEW',
-                             'CREATE MATERIALIZED VIEW', 'CREATE FOREIGN TABLE'))
-  INTO classes, constraints, types, created
+         pg_catalog.array_agg(ins.objid) FILTER (WHERE ins.catalog = 'pg_type')
+  INTO classes, constraints, typs
   FROM ins;
-  IF created IS NOT NULL THEN
-    PERFORM pg_catalog.set_config('{_CREATED}',
-      COALESCE(pg_catalog.current_setting('{_CREATED}', true), '') || ' '
-        || pg_catalog.array_to_string(created, ' '), true);
-  END IF;
   IF constraints IS NOT NULL THEN
-    types := types || ARRAY(SELECT x.contypid FROM pg_catalog.pg_constraint x
-                            WHERE x.oid = ANY(constraints) AND x.contypid <> 0);
+    typs := typs || ARRAY(SELECT x.contypid FROM pg_catalog.pg_constraint x
+                          WHERE x.oid = ANY(constraints) AND x.contypid <> 0);
   END IF;
-  IF TG_TAG IN ('CREATE INDEX', 'ALTER INDEX') THEN
+  IF fired IN ('CREATE INDEX', 'ALTER INDEX') THEN
     -- Nothing else of the table changed: the index alone.
     {_INDEX_ROWS.strip()}
     WHERE i.indexrelid = ANY(classes);
-    rels := ARRAY(SELECT i.indrelid FROM pg_catalog.pg_index i WHERE i.indexrelid = ANY(classes));
-    IF types IS NOT NULL THEN
-      PERFORM {SCHEMA}.snapshot(c, s, '{{}}', types);
-    END IF;
-  ELSE
+  ELSIF classes IS NOT NULL OR constraints IS NOT NULL THEN
     rels := ARRAY(
       SELECT x.oid FROM pg_catalog.pg_class x
       WHERE x.relkind IN {_RELKINDS}
@@ -552,18 +553,14 @@ BEGIN
           UNION
           SELECT k.conrelid FROM pg_catalog.pg_constraint k
           WHERE k.oid = ANY(constraints) AND k.conrelid <> 0)));
-    IF pg_catalog.cardinality(rels) > 0 OR types IS NOT NULL THEN
-      PERFORM {SCHEMA}.snapshot(c, s, rels, types);
+    IF pg_catalog.cardinality(rels) > 0 THEN
+      {_RELATION_ROWS.strip()}
     END IF;
   END IF;
-  known := ' ' || COALESCE(pg_catalog.current_setting('{_CREATED}', true), '') || ' ';
-  IF EXISTS (SELECT 1 FROM pg_catalog.unnest(rels) AS r (oid)
-             WHERE pg_catalog.strpos(known, ' ' || r.oid::text || ' ') = 0)
-     OR EXISTS (SELECT 1 FROM pg_catalog.pg_constraint f
-                WHERE f.conrelid = ANY(rels) AND f.contype = 'f'
-                  AND pg_catalog.strpos(known, ' ' || f.confrelid::text || ' ') = 0) THEN
-    {_READ_LOCKS};
+  IF pg_catalog.cardinality(typs) > 0 THEN
+    {_TYPE_ROWS.strip()}
   END IF;
+  {_READ_LOCKS};
 END
 $body$;
 
@@ -605,9 +602,10 @@ ALTER EVENT TRIGGER {SCHEMA}_drop ENABLE ALWAYS;
 ALTER EVENT TRIGGER {SCHEMA}_rewrite ENABLE ALWAYS;
 """
 
-# What exists before the first migration (setup_sql's tables and types), as call 0.
+# What exists before the first migration (setup_sql's tables and types), as call 0, with
+# the comments (later ones come from the COMMENT commands).
 _BEFORE = f"""
-SELECT {SCHEMA}.snapshot(0, NULL,
+SELECT {SCHEMA}.snapshot(
   ARRAY(SELECT c.oid FROM pg_catalog.pg_class c
         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind IN {_RELKINDS} AND n.nspname NOT LIKE 'pg\\_%'
@@ -646,7 +644,6 @@ _CONSTRAINT_KINDS = {
     "x": "exclusion",
     "t": "trigger",
 }
-_IDENTITY = {"a": "always", "d": "by default"}
 
 # Statements that start with one of these words fire ddl_command_end (which reads
 # the locks) or take no lock worth knowing; after any other (UPDATE, INSERT, DO,
@@ -704,7 +701,7 @@ class Planned:
 
 
 _QUERIES = {
-    "commands": "SELECT call, ord, stmt, tag, object_type, schema_name, identity, catalog,"
+    "commands": "SELECT stmt, call, tag, object_type, schema_name, identity, catalog,"
     " objid, objsubid, comment FROM {s}.commands ORDER BY call, ord",
     "drops": "SELECT call, ord, stmt, object_type, schema_name, object_name, identity, catalog,"
     " objid, objsubid, original, normal FROM {s}.drops ORDER BY call, ord",
@@ -725,8 +722,16 @@ _QUERIES = {
 
 def read_witness(conn: psycopg.Connection[Any], plan: list[Planned]) -> Witness:
     """Everything recorded so far, grouped by migration and statement."""
+    from ..sources.catalog import _gc_paused
+
+    # Tens of thousands of small objects: the collector would walk them over and over.
+    with _gc_paused():
+        return _read_witness(conn, plan)
+
+
+def _read_witness(conn: psycopg.Connection[Any], plan: list[Planned]) -> Witness:
     rows = {
-        name: list(conn.execute(query.format(s=SCHEMA).encode()))
+        name: conn.execute(query.format(s=SCHEMA).encode()).fetchall()
         for name, query in _QUERIES.items()
     }
     by_stmt: dict[int | None, dict[str, list[Any]]] = {}
@@ -734,10 +739,12 @@ def read_witness(conn: psycopg.Connection[Any], plan: list[Planned]) -> Witness:
     def bucket(stmt: int | None, kind: str) -> list[Any]:
         return by_stmt.setdefault(stmt, {}).setdefault(kind, [])
 
+    from ..sources.catalog import _maker
+
+    command = _maker(Command)
+    column = _maker(ColumnState)
     for r in rows["commands"]:
-        bucket(r[2], "commands").append(
-            Command(r[0], r[3] or "", r[4] or "", r[5], r[6] or "", r[7] or "", r[8], r[9], r[10])
-        )
+        bucket(r[0], "commands").append(command(r[1:]))
     for r in rows["drops"]:
         bucket(r[2], "dropped").append(
             Dropped(
@@ -749,7 +756,9 @@ def read_witness(conn: psycopg.Connection[Any], plan: list[Planned]) -> Witness:
         bucket(r[1], "rewrites").append(Rewrite(r[0], r[2], r[3] or 0))
 
     parts: dict[tuple[int, int], dict[str, list[Any]]] = {}
-    for name in ("attrs", "cons", "idx"):
+    for r in rows["attrs"]:
+        parts.setdefault((r[0], r[1]), {}).setdefault("attrs", []).append(column(r[2:]))
+    for name in ("cons", "idx"):
         for r in rows[name]:
             parts.setdefault((r[0], r[1]), {}).setdefault(name, []).append(r)
     states: dict[tuple[int, int], RelationState] = {}
@@ -759,7 +768,7 @@ def read_witness(conn: psycopg.Connection[Any], plan: list[Planned]) -> Witness:
         bucket(r[1], "relations").append(state)
     # Index rows with no state of their table: CREATE INDEX and ALTER INDEX record the
     # index alone. Their statement is the one of the locks or commands of that call.
-    stmt_of_call = {r[0]: r[2] for r in rows["commands"]}
+    stmt_of_call = {r[1]: r[0] for r in rows["commands"]}
     for (call, relid), found in parts.items():
         for i in found.get("idx", ()):
             bucket(stmt_of_call.get(call), "indexes").append(IndexChange(call, relid, _index(i)))
@@ -787,24 +796,14 @@ def read_witness(conn: psycopg.Connection[Any], plan: list[Planned]) -> Witness:
 
     before = by_stmt.pop(None, {})
     records: list[MigrationRecord] = []
+    record = _maker(StatementRecord)
+    kinds = ("commands", "dropped", "rewrites", "locks", "relations", "types", "indexes")
     for p in plan:
         statements: list[StatementRecord] = []
         for i in range(p.count):
             got = by_stmt.get(p.first + i)
-            if not got:
-                continue
-            statements.append(
-                StatementRecord(
-                    index=i,
-                    commands=tuple(got.get("commands", ())),
-                    dropped=tuple(got.get("dropped", ())),
-                    rewrites=tuple(got.get("rewrites", ())),
-                    locks=tuple(got.get("locks", ())),
-                    relations=tuple(got.get("relations", ())),
-                    types=tuple(got.get("types", ())),
-                    indexes=tuple(got.get("indexes", ())),
-                )
-            )
+            if got:
+                statements.append(record((i, *(tuple(got.get(k, ())) for k in kinds))))
         records.append(MigrationRecord(p.migration_id, p.transactional, tuple(statements)))
     version = conn.info.parameter_status("server_version") or ""
     return Witness(
@@ -837,19 +836,7 @@ def _relation(r: tuple[Any, ...], parts: dict[str, list[Any]]) -> RelationState:
         kind=_RELKIND_NAMES.get(relkind, relkind),
         filenode=int(filenode),
         comment=comment,
-        columns=tuple(
-            ColumnState(
-                attnum=a[2],
-                name=a[3],
-                type=a[4],
-                not_null=bool(a[5]),
-                default=a[6],
-                comment=a[7],
-                identity=_IDENTITY.get(a[8] or ""),
-                generated=a[9],
-            )
-            for a in parts.get("attrs", ())
-        ),
+        columns=tuple(parts.get("attrs", ())),
         constraints=tuple(
             ConstraintState(
                 oid=k[2],
