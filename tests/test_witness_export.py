@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -97,3 +98,48 @@ def test_nothing_of_the_recorder_reaches_the_export(export: dict[str, Any]) -> N
     text = json.dumps(export)
     assert "schema_wiki_witness" not in text
     assert {t["schema"] for t in export["tables"]} == {"public"}
+
+
+def test_a_live_database_gets_its_history_from_a_replay_and_is_left_alone(
+    tmp_path: Path, pg_database: str
+) -> None:
+    """``database:`` a live database: the schema is read from it, the history comes from
+    the migrations replayed on a throwaway server, and nothing is installed in it. A
+    migration the replay cannot apply ends the history with a finding, not an error."""
+    import psycopg
+
+    with psycopg.connect(pg_database, autocommit=True) as conn:
+        conn.execute("CREATE TABLE users (id bigint, email text); CREATE TABLE legacy (a int)")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text("# Live\n")
+    migrations = tmp_path / "migrations"
+    migrations.mkdir()
+    (migrations / "20240101000000_users.sql").write_text(
+        "CREATE TABLE users (id bigint);\nALTER TABLE users ADD COLUMN email text;\n"
+    )
+    (migrations / "20240201000000_legacy.sql").write_text(
+        "-- legacy came from elsewhere\nALTER TABLE legacy ADD COLUMN b int;\n"
+    )
+    quoted = pg_database.replace("'", "''")
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: Live\nplugins:\n  - schema-wiki:\n"
+        f"      database: '{quoted}'\n      today: 2026-01-31\n"
+    )
+    out = tmp_path / "wiki.json"
+    result = run(["schema-wiki", "export", "-o", str(out)], tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text())
+    users = _table(data, "users")
+    email = next(c for c in users["columns"] if c["name"] == "email")
+    assert email["introduced_by"] == "migrations/20240101000000_users.sql"
+    assert [h["location"]["line"] for h in email["history"]] == [2]
+    [finding] = [f for f in data["findings"] if f["rule"] == "incomplete-history"]
+    assert finding["target"] == "20240201000000_legacy"
+    assert finding["location"] == {"path": "migrations/20240201000000_legacy.sql", "line": 2}
+    assert 'relation "legacy" does not exist' in finding["message"]
+    with psycopg.connect(pg_database) as conn:
+        left = conn.execute(
+            "SELECT (SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'schema_wiki%'),"
+            " (SELECT count(*) FROM pg_event_trigger)"
+        ).fetchone()
+    assert left == (0, 0)

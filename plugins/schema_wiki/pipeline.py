@@ -33,7 +33,7 @@ from .checks import Context, RuleCache, run_checks
 from .config import WikiConfig
 from .errors import ConfigError
 from .join.wiki import JoinCache, build_wiki
-from .model import Catalog, Finding, Migration, Wiki
+from .model import Catalog, Finding, Level, Location, Migration, Wiki
 from .replay.record import Witness
 from .sources.adrs import load_adrs
 from .sources.migrations import load_migrations
@@ -187,13 +187,8 @@ def _replayed(
     witness: Witness | None
     with ThrowawayPostgres(config.postgres_bin) as pg:
         if keep_going:
-            witness, failure = witness_migrations(pg.conninfo, migrations, read_setup_sql(config))
-            if failure is not None:
-                log.warning(
-                    "schema-wiki: the history stops before migration that failed on the"
-                    " throwaway server (the live database is read as it is): %s",
-                    str(failure).splitlines()[0],
-                )
+            # A failure becomes an incomplete-history finding (`load_project`).
+            witness, _failure = witness_migrations(pg.conninfo, migrations, read_setup_sql(config))
         else:
             witness = apply_migrations(pg.conninfo, migrations, read_setup_sql(config), record=True)
         catalog = read_catalog(pg.conninfo, **options)  # type: ignore[arg-type]
@@ -278,6 +273,25 @@ def load_project(config: WikiConfig, cache: CatalogCache | None = None) -> Wiki:
     if config.compare_with:
         _compare(config, catalog, wiki)
     source_findings: list[Finding] = [*migration_findings, *adr_findings, *wiki.findings]
+    witness = catalog.witness
+    if witness is not None and witness.failure is not None:
+        failed = next(
+            (m.id for m in migrations if witness.failure_path in {f.path for f in m.files}),
+            "migrations",
+        )
+        source_findings.append(
+            Finding(
+                "incomplete-history",
+                Level.WARNING,
+                failed,
+                f"the history stops here: {witness.failure}; later migrations are missing from"
+                " every page's history (the live database itself is read as it is); create"
+                " what the migrations assume in setup_sql:",
+                Location(witness.failure_path, witness.failure_line)
+                if witness.failure_path
+                else None,
+            )
+        )
     wiki.findings = run_checks(
         wiki,
         config.checks,

@@ -14,6 +14,7 @@ stops everything with `MigrationFailed`, located at the file and line.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -210,6 +211,14 @@ def witness_migrations(
     """
     witness, failure = _run(conninfo, migrations, setup_sql, True)
     assert witness is not None
+    if failure is not None:
+        where = failure.location
+        witness = dataclasses.replace(
+            witness,
+            failure=str(failure).splitlines()[0],
+            failure_path=where.path if where else None,
+            failure_line=where.line if where else None,
+        )
     return witness, failure
 
 

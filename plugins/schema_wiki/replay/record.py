@@ -307,6 +307,11 @@ class Witness:
     before: tuple[RelationState, ...] = ()
     before_types: tuple[TypeState, ...] = ()
     server_version: str = ""
+    #: Set when a migration failed and the record stops before it (a replay for a live
+    #: database goes on without it): PostgreSQL's message, and where.
+    failure: str | None = None
+    failure_path: str | None = None
+    failure_line: int | None = None
 
     def migration(self, migration_id: str) -> MigrationRecord | None:
         for m in self.migrations:
