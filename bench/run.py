@@ -245,7 +245,8 @@ def measure_catalog(project: GeneratedProject, rounds: int) -> CatalogResult:
         apply_s = time.perf_counter() - start
         # Recording (history) against plain applying, alternately, each into a new
         # database of the same server, in this process: the ratio is the recorder's cost.
-        plain_s, recorded_s = [apply_s], []
+        plain_s: list[float] = [apply_s]
+        recorded_s: list[float] = []
         for r in range(max(rounds, 2)):
             for recorded in (True, False):
                 conninfo = pg.create_database(f"apply_{r}_{int(recorded)}")

@@ -370,7 +370,8 @@ _INDEX_ROWS = f"""
 _RELATION_ROWS = f"""
     INSERT INTO {SCHEMA}.rels
     SELECT c, s, x.oid, n.nspname, x.relname, x.relkind, x.relfilenode,
-           CASE WHEN comments THEN {_DESCRIPTION.format(oid="x.oid", catalog="pg_class", sub="0")} END,
+           CASE WHEN comments THEN
+             {_DESCRIPTION.format(oid="x.oid", catalog="pg_class", sub="0")} END,
            CASE WHEN x.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(x.oid) END
     FROM pg_catalog.pg_class x
     JOIN pg_catalog.pg_namespace n ON n.oid = x.relnamespace
