@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..model import Action, Event, Location, Migration, Statement
+from ..sources.catalog import _gc_paused
 from ..replay.record import (
     ColumnState,
     Command,
@@ -236,6 +237,14 @@ def replay(migrations: list[Migration], witness: Witness | None = None) -> Histo
     history = History()
     if witness is None:
         return history
+    # Tens of thousands of events and trails, all kept: the collector would walk them
+    # again and again for nothing (measured: most of the time at 1,000 tables).
+    with _gc_paused():
+        _replay(history, migrations, witness)
+    return history
+
+
+def _replay(history: History, migrations: list[Migration], witness: Witness) -> None:
     builder = _Builder(history)
     builder.before(witness.before, witness.before_types)
     records = {m.migration_id: m for m in witness.migrations}
@@ -251,7 +260,6 @@ def replay(migrations: list[Migration], witness: Witness | None = None) -> Histo
         for table, column in items:
             seen.setdefault((table.schema, table.name, column.name if column else None))
         history.touched[migration_id] = list(seen)
-    return history
 
 
 # --- building --------------------------------------------------------------------------
@@ -300,7 +308,7 @@ class _Builder:
         transactional: bool,
         touches: list[tuple[TableTrail, ColumnTrail | None]],
     ) -> None:
-        existed = frozenset(o for o, t in self.tables.items() if o in self.states)
+        existed = frozenset(self.states)
         self.held = {}
         for record in records:
             if record.index >= len(migration.statements):
@@ -426,6 +434,8 @@ class _StepBuilder:
             Action.DROP_INDEX: Action.CREATE_INDEX,
             Action.DROP_CONSTRAINT: Action.ADD_CONSTRAINT,
         }
+        if not any(kw["action"] in pairs for _t, _c, kw in self.pending):
+            return
         made = {
             (id(t), kw["action"], kw.get("detail"))
             for t, c, kw in self.pending
