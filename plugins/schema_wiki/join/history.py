@@ -22,7 +22,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..model import Action, Event, Location, Migration, Statement
-from ..sources.catalog import _gc_paused
 from ..replay.record import (
     ColumnState,
     Command,
@@ -37,6 +36,7 @@ from ..replay.record import (
     TypeState,
     Witness,
 )
+from ..sources.catalog import _gc_paused
 
 TABLE_ACTIONS = {
     Action.CREATE_TABLE,
