@@ -336,11 +336,33 @@ class Witness:
 # * Executor start-up is a third of the cost of a query: small queries, run only
 #   when they have something to record (an index creation records the index, not
 #   its whole table).
-# * Every firing but COMMENT reads the session's locks (pg_locks is filtered to tables
-#   and views in SQL; which locks matter, on relations that existed before the
-#   migration, is decided in Python).
+# * Locks are read only after a statement that touched a relation that existed before
+#   its transaction (or a foreign key's target): locks on a table nobody else can see
+#   yet block no one, and reading pg_locks grows with the locks a transaction holds,
+#   so a schema of thousands of tables in one transaction would be quadratic.
 
 _RELKINDS = "('r', 'p', 'v', 'm', 'f')"
+# The relations created in the current transaction, space separated: a transaction-
+# local setting, gone at COMMIT or ROLLBACK.
+_CREATED = f"{SCHEMA}.created"
+_CREATING_TAGS = (
+    "('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'CREATE VIEW',"
+    " 'CREATE MATERIALIZED VIEW', 'CREATE FOREIGN TABLE')"
+)
+# Commands that lock no table or view: no lock reading after them.
+_NO_RELATION_TAGS = (
+    "('CREATE FUNCTION', 'CREATE PROCEDURE', 'CREATE TYPE', 'CREATE DOMAIN', 'CREATE SCHEMA',"
+    " 'CREATE SEQUENCE', 'CREATE EXTENSION', 'ALTER FUNCTION', 'ALTER PROCEDURE', 'ALTER TYPE',"
+    " 'ALTER DOMAIN', 'ALTER SEQUENCE', 'ALTER SCHEMA', 'GRANT', 'REVOKE', 'CREATE ROLE',"
+    " 'ALTER DEFAULT PRIVILEGES', 'CREATE COLLATION', 'CREATE OPERATOR', 'CREATE CAST',"
+    " 'CREATE AGGREGATE', 'CREATE TEXT SEARCH CONFIGURATION', 'CREATE FOREIGN DATA WRAPPER',"
+    " 'CREATE SERVER', 'CREATE USER MAPPING')"
+)
+#: pg_event_trigger_ddl_commands() object types whose objid is a table or view's oid.
+_RELATION_OBJECT_TYPES = (
+    "('table', 'view', 'materialized view', 'foreign table', 'table column', 'view column',"
+    " 'materialized view column', 'foreign table column')"
+)
 
 # Every firing takes one number from this sequence (its ``call``): it orders the
 # records of a statement, and ties a relation's rows to one state.
@@ -377,7 +399,7 @@ _RELATION_ROWS = f"""
            CASE WHEN x.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(x.oid) END
     FROM pg_catalog.pg_class x
     JOIN pg_catalog.pg_namespace n ON n.oid = x.relnamespace
-    WHERE x.oid = ANY(rels);
+    WHERE x.oid = ANY(rels) AND x.relkind IN {_RELKINDS};
     INSERT INTO {SCHEMA}.attrs
     SELECT c, a.attrelid, a.attnum, a.attname,
            pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
@@ -432,16 +454,19 @@ $body$;
 """
 
 # Locks the session holds on tables and views (or on relations already dropped),
-# except on the recorder's own (``{ours}``, filled in at install). Catalogs are below
-# 16384. A lock read again later in its transaction is left out by `read_witness`, and
-# locks on relations created in the same migration by `join.history` (they block no
-# one: nobody else can see those relations yet).
+# except on relations created in the same transaction (they block no one: nobody
+# else can see them yet) and on the recorder's own (``{ours}``, filled in at install).
+# Catalogs are below 16384. A lock read again later in its transaction is left out by
+# `read_witness`.
 _READ_LOCKS = f"""
   INSERT INTO {SCHEMA}.locks
   SELECT c, s, pg_catalog.txid_current(), l.relation, l.mode
   FROM pg_catalog.pg_locks l
   WHERE l.pid = pg_catalog.pg_backend_pid() AND l.locktype = 'relation' AND l.granted
     AND l.relation >= 16384 AND l.relation <> ALL({{ours}})
+    AND pg_catalog.strpos(
+          ' ' || COALESCE(pg_catalog.current_setting('{_CREATED}', true), '') || ' ',
+          ' ' || l.relation::text || ' ') = 0
     AND COALESCE((SELECT x.relkind FROM pg_catalog.pg_class x WHERE x.oid = l.relation)
                  IN {_RELKINDS}, true)"""
 
@@ -524,51 +549,71 @@ DECLARE
   c bigint := pg_catalog.nextval('{_SEQ}');
   s int := {SCHEMA}.stmt();
   comments boolean := false;
-  classes oid[];
+  indexes oid[];
   constraints oid[];
   typs oid[];
   rels oid[];
+  created oid[];
+  known text;
 BEGIN
+  -- What the command names says which tables to record, without a catalog lookup:
+  -- a relation or one of its columns by its own oid, an index or constraint by its table's.
   WITH ins AS (
     INSERT INTO {SCHEMA}.commands
     SELECT c, d.ordinality, s, d.command_tag, d.object_type, d.schema_name, d.object_identity,
            d.classid::pg_catalog.regclass::text, d.objid, d.objsubid, NULL
     FROM pg_catalog.pg_event_trigger_ddl_commands() WITH ORDINALITY AS d
     WHERE NOT d.in_extension
-    RETURNING catalog, objid
+    RETURNING catalog, objid, object_type, tag
   )
-  SELECT pg_catalog.array_agg(ins.objid) FILTER (WHERE ins.catalog = 'pg_class'),
+  SELECT pg_catalog.array_agg(ins.objid) FILTER (
+           WHERE ins.catalog = 'pg_class' AND ins.object_type IN {_RELATION_OBJECT_TYPES}),
+         pg_catalog.array_agg(ins.objid) FILTER (
+           WHERE ins.catalog = 'pg_class' AND ins.object_type = 'index'),
          pg_catalog.array_agg(ins.objid) FILTER (WHERE ins.catalog = 'pg_constraint'),
-         pg_catalog.array_agg(ins.objid) FILTER (WHERE ins.catalog = 'pg_type')
-  INTO classes, constraints, typs
+         pg_catalog.array_agg(ins.objid) FILTER (WHERE ins.catalog = 'pg_type'),
+         pg_catalog.array_agg(ins.objid) FILTER (
+           WHERE ins.catalog = 'pg_class' AND ins.tag IN {_CREATING_TAGS}
+             AND ins.object_type IN {_RELATION_OBJECT_TYPES})
+  INTO rels, indexes, constraints, typs, created
   FROM ins;
+  IF created IS NOT NULL THEN
+    PERFORM pg_catalog.set_config('{_CREATED}',
+      COALESCE(pg_catalog.current_setting('{_CREATED}', true), '') || ' '
+        || pg_catalog.array_to_string(created, ' '), true);
+  END IF;
   IF constraints IS NOT NULL THEN
+    rels := rels || ARRAY(SELECT x.conrelid FROM pg_catalog.pg_constraint x
+                          WHERE x.oid = ANY(constraints) AND x.conrelid <> 0);
     typs := typs || ARRAY(SELECT x.contypid FROM pg_catalog.pg_constraint x
                           WHERE x.oid = ANY(constraints) AND x.contypid <> 0);
+  END IF;
+  IF indexes IS NOT NULL THEN
+    rels := rels || ARRAY(SELECT i.indrelid FROM pg_catalog.pg_index i
+                          WHERE i.indexrelid = ANY(indexes));
   END IF;
   IF fired IN ('CREATE INDEX', 'ALTER INDEX') THEN
     -- Nothing else of the table changed: the index alone.
     {_INDEX_ROWS.strip()}
-    WHERE i.indexrelid = ANY(classes);
-  ELSIF classes IS NOT NULL OR constraints IS NOT NULL THEN
-    rels := ARRAY(
-      SELECT x.oid FROM pg_catalog.pg_class x
-      WHERE x.relkind IN {_RELKINDS}
-        AND x.oid = ANY(ARRAY(
-          SELECT COALESCE((SELECT i.indrelid FROM pg_catalog.pg_index i
-                           WHERE i.indexrelid = o.oid), o.oid)
-          FROM pg_catalog.unnest(classes) AS o (oid)
-          UNION
-          SELECT k.conrelid FROM pg_catalog.pg_constraint k
-          WHERE k.oid = ANY(constraints) AND k.conrelid <> 0)));
-    IF pg_catalog.cardinality(rels) > 0 THEN
-      {_RELATION_ROWS.strip()}
-    END IF;
+    WHERE i.indexrelid = ANY(indexes);
+  ELSIF pg_catalog.cardinality(rels) > 0 THEN
+    {_RELATION_ROWS.strip()}
   END IF;
   IF pg_catalog.cardinality(typs) > 0 THEN
     {_TYPE_ROWS.strip()}
   END IF;
-  {_READ_LOCKS};
+  -- Locks on relations created in this transaction block no one: a statement that
+  -- touched only such relations (and whose foreign keys point only at such) reads
+  -- none. That keeps a schema of thousands of tables in one transaction linear.
+  known := ' ' || COALESCE(pg_catalog.current_setting('{_CREATED}', true), '') || ' ';
+  IF (rels IS NULL AND fired NOT IN {_NO_RELATION_TAGS})
+     OR EXISTS (SELECT 1 FROM pg_catalog.unnest(rels) AS r (oid)
+                WHERE pg_catalog.strpos(known, ' ' || r.oid::text || ' ') = 0)
+     OR EXISTS (SELECT 1 FROM pg_catalog.pg_constraint f
+                WHERE f.conrelid = ANY(rels) AND f.contype = 'f'
+                  AND pg_catalog.strpos(known, ' ' || f.confrelid::text || ' ') = 0) THEN
+    {_READ_LOCKS};
+  END IF;
 END
 $body$;
 
