@@ -1,15 +1,21 @@
-"""Builders for the checks' tests: migrations from real SQL text, wikis without a database."""
+"""Builders for the checks' tests: migrations from real SQL text, wikis whose history a real
+PostgreSQL recorded."""
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Sequence
+
+import psycopg
 
 from factories import TODAY
 from schema_wiki.checks import Checked, Context, run_checks
 from schema_wiki.config import RuleConfig
 from schema_wiki.join.wiki import build_wiki
 from schema_wiki.model import (
+    Action,
     Adr,
     Catalog,
     CatalogColumn,
@@ -21,6 +27,9 @@ from schema_wiki.model import (
     SchemaRef,
     Wiki,
 )
+from schema_wiki.replay.apply import apply_migrations
+from schema_wiki.replay.pgserver import ThrowawayPostgres
+from schema_wiki.replay.record import Witness
 from schema_wiki.sources.headers import parse_header
 from schema_wiki.sources.statements import split_statements
 
@@ -78,7 +87,73 @@ def wiki_of(
     adrs: Sequence[Adr] = (),
     today: dt.date = TODAY,
 ) -> Wiki:
-    return build_wiki(list(migrations), list(adrs), Catalog(tables=tuple(tables)), today)
+    """A wiki whose catalog is ``tables`` and whose history is what a real PostgreSQL saw
+    applying ``migrations`` (the tables no migration creates exist before them)."""
+    tables = tuple(tables)
+    witness = _replay(migrations, tables) if migrations else None
+    return build_wiki(list(migrations), list(adrs), Catalog(tables=tables, witness=witness), today)
+
+
+def with_witness(migrations: Sequence[Migration], catalog: Catalog) -> Catalog:
+    """``catalog`` with the history a real PostgreSQL recorded applying ``migrations``."""
+    return Catalog(
+        tables=catalog.tables,
+        server_version=catalog.server_version,
+        enums=catalog.enums,
+        domains=catalog.domains,
+        witness=_replay(migrations, catalog.tables) if migrations else None,
+    )
+
+
+_SERVER: list[ThrowawayPostgres] = []
+_DATABASES = itertools.count(1)
+
+
+def _server() -> ThrowawayPostgres:
+    """One throwaway server for the wikis these helpers replay, started on first use."""
+    if not _SERVER:
+        server = ThrowawayPostgres()
+        server.start()
+        atexit.register(server.stop)
+        _SERVER.append(server)
+    return _SERVER[0]
+
+
+def _replay(migrations: Sequence[Migration], tables: Sequence[CatalogTable]) -> Witness | None:
+    """Apply ``migrations`` with the recorder. What the migrations change but do not create
+    exists first (``setup_sql``): the catalog's tables, walked back through the changes
+    (renamed back, without the columns the migrations add, with those they drop)."""
+    before: dict[tuple[str, str], dict[str, str]] = {
+        (t.schema, t.name): {c.name: c.type for c in t.columns} for t in tables
+    }
+    for c in reversed([c for m in migrations for c in m.changes]):
+        key = (c.schema, c.table)
+        if c.action == Action.CREATE_TABLE:
+            before.pop(key, None)
+            continue
+        if c.action == Action.RENAME_TABLE and c.new_name:
+            before[key] = before.pop((c.schema, c.new_name), {})
+            continue
+        columns = before.setdefault(key, {})
+        if c.action == Action.RENAME_COLUMN and c.new_name and c.column:
+            columns[c.column] = columns.pop(c.new_name, "text")
+        elif c.action == Action.ADD_COLUMN and c.column:
+            columns.pop(c.column, None)
+        elif c.column and c.column not in columns:
+            columns[c.column] = "text"
+    setup = []
+    for (schema, name), columns in before.items():
+        listed = ", ".join(f'"{n}" {t}' for n, t in columns.items())
+        setup.append(f'CREATE SCHEMA IF NOT EXISTS "{schema}";')
+        setup.append(f'CREATE TABLE "{schema}"."{name}" ({listed});')
+    server = _server()
+    conninfo = server.create_database(f"support_{next(_DATABASES)}")
+    try:
+        return apply_migrations(conninfo, migrations, "\n".join(setup) or None, record=True)
+    finally:
+        with psycopg.connect(server.conninfo, autocommit=True) as conn:
+            name = psycopg.conninfo.conninfo_to_dict(conninfo)["dbname"]
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'.encode())
 
 
 def check(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from checks_support import with_witness
 from factories import TODAY, catalog, change, migration
 from schema_wiki.join.adr_links import find_adr, link_relations, supersession_cycles
 from schema_wiki.join.wiki import build_wiki
@@ -217,7 +218,7 @@ def schema_wiki(*adrs: Adr) -> Wiki:
         ("users", [("id", "bigint", None), ("email", "text", "Login")]),
         ("user_profiles", [("user_id", "bigint", None), ("bio", "text", None)]),
     )
-    return build_wiki(migrations, list(adrs), cat, TODAY)
+    return build_wiki(migrations, list(adrs), with_witness(migrations, cat), TODAY)
 
 
 SEED = (FIXTURES / "seed" / "ADR-015.md").read_text()

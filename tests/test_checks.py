@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from checks_support import with_witness
 from factories import TODAY, catalog, change, migration
 from schema_wiki.checks import RULES, Context, run_checks
 from schema_wiki.config import RuleConfig, parse_checks
@@ -26,7 +27,8 @@ def _legacy_wiki(drop_after: str, today: dt.date = TODAY):
             header={"Can drop after": drop_after},
         ),
     ]
-    return build_wiki(migrations, [], catalog(("users", [("legacy_id", "text", "kept")])), today)
+    cat = catalog(("users", [("legacy_id", "text", "kept")]))
+    return build_wiki(migrations, [], with_witness(migrations, cat), today)
 
 
 def _rules(findings):

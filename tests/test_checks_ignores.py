@@ -188,7 +188,9 @@ def test_text_in_strings_is_not_an_ignore() -> None:
 
 
 def test_turning_a_rule_off_does_not_make_its_ignores_unused() -> None:
-    wiki, _ = _wiki("-- schema-wiki: ignore unsafe-migration ok\nCREATE INDEX a ON users (x);\n")
+    wiki, _ = _wiki(
+        "-- schema-wiki: ignore unsafe-migration ok\nCREATE INDEX a ON users (email);\n"
+    )
     found = check(wiki, {"unsafe-migration": RuleConfig(level=Level.IGNORE)})
     assert found == []
 
@@ -282,6 +284,8 @@ def test_adr_ignore_that_is_not_a_list_or_mapping_is_reported() -> None:
 
 
 def test_the_directive_and_rule_names_are_case_insensitive() -> None:
-    wiki, _ = _wiki("-- Schema-Wiki: IGNORE Unsafe-Migration ok\nCREATE INDEX a ON users (x);\n")
+    wiki, _ = _wiki(
+        "-- Schema-Wiki: IGNORE Unsafe-Migration ok\nCREATE INDEX a ON users (email);\n"
+    )
     assert _unsafe_lines(wiki) == []
     assert [s.ignore.rule for s in checked(wiki).silenced] == ["unsafe-migration"]

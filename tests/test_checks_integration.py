@@ -4,6 +4,7 @@ page, the rules page and the build failing under --strict."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import textwrap
@@ -12,6 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from conftest import drop_database, new_database
 from helpers import run
 from schema_wiki.checks import run_checks
 from schema_wiki.config import CoverageMin, WikiConfig, parse_checks
@@ -21,11 +23,15 @@ from schema_wiki.pipeline import load
 from schema_wiki.render import render_pages
 from schema_wiki.render.paths import HEALTH, migration_page
 from schema_wiki.render.reports import RULES_PAGE
+from schema_wiki.replay.apply import apply_migrations
+from schema_wiki.replay.pgserver import ThrowawayPostgres
 from schema_wiki.sources.catalog import read_catalog
 from schema_wiki.sources.statements import split_statements
 
 
-def test_invalid_index_and_unvalidated_constraint_from_a_real_catalog(pg_database: str) -> None:
+def test_invalid_index_and_unvalidated_constraint_from_a_real_catalog(
+    pg_database: str, pg_server: ThrowawayPostgres
+) -> None:
     with psycopg.connect(pg_database, autocommit=True) as conn:
         conn.execute("CREATE TABLE users (id int, email text, org int)")
         conn.execute("INSERT INTO users VALUES (1, 'a@x', 1), (2, 'a@x', 1)")
@@ -50,6 +56,15 @@ def test_invalid_index_and_unvalidated_constraint_from_a_real_catalog(pg_databas
         (MigrationFile(path, sql),),
         tuple(split_statements(sql, path)),
     )
+    # The live database's catalog, the history of a replay (as with `database:`).
+    replay = new_database(pg_server, "replay")
+    try:
+        witness = apply_migrations(
+            replay, [migration], "CREATE TABLE users (id int, email text, org int)", record=True
+        )
+    finally:
+        drop_database(pg_server, replay)
+    catalog = dataclasses.replace(catalog, witness=witness)
     wiki = build_wiki([migration], [], catalog, dt.date(2026, 1, 31))
     catalog_rules = ("invalid-index", "unvalidated-constraint")
     found = {f.rule: f for f in run_checks(wiki).findings if f.rule in catalog_rules}

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from checks_support import adr, check, of_rule, sql_migration, table, wiki_of
@@ -231,6 +232,33 @@ def _replay(sql: str) -> Case:
     return run
 
 
+def _live(sql: str) -> Case:
+    """A project whose ``database:`` is a live database holding ``legacy``; the migrations
+    replay (for the history) on a throwaway server that has no ``legacy``."""
+
+    def run(tmp: Path) -> list[Finding]:
+        from checks_support import _server
+        from schema_wiki.config import WikiConfig
+        from schema_wiki.pipeline import load
+
+        server = _server()
+        live = server.create_database(f"live_{abs(hash(str(tmp)))}")
+        with psycopg.connect(live, autocommit=True) as conn:
+            conn.execute("CREATE TABLE legacy (a int)")
+        (tmp / "migrations").mkdir()
+        (tmp / "migrations" / "20240101000000_a.sql").write_text(sql)
+        config = WikiConfig(
+            root=tmp,
+            migrations_dir=tmp / "migrations",
+            adrs_dir=tmp / "adrs",
+            database=live,
+            today=TODAY,
+        )
+        return list(load(config).findings)
+
+    return run
+
+
 _PLAN = "users 2024-01-11T10:00:00Z Marge <marge@example.com> # Users."
 
 
@@ -358,6 +386,10 @@ CASES: dict[str, tuple[Case, Case]] = {
         _drizzle(_journal("0000_a"), {"0000_a.sql": "CREATE TABLE a (id int);"}),
     ),
     "invalid-plan": (_sqitch("users on a tuesday"), _sqitch(_PLAN)),
+    "incomplete-history": (
+        _live("ALTER TABLE legacy ADD COLUMN b int;\n"),
+        _live("CREATE TABLE legacy (a int);\n"),
+    ),
     "invalid-metadata": (
         _diesel("run_in_transaction = \n"),
         _diesel("run_in_transaction = false\n"),

@@ -158,8 +158,10 @@ def test_a_serve_rebuild_reuses_the_join_and_migration_rules_and_gets_the_same_w
     # The pages of the first build are compared with later ones: linking never touched them.
     assert (first.tables, first.dropped_tables) == before
     assert serve.join.hits == len(edits)
+    # missing-header-field and the others that read only the migrations; unsafe-migration
+    # reads the replay's history (cheap), not only the migrations, so it runs each time.
     migration_rules = sum(1 for r in RULES if r.reads == "migrations")
-    assert migration_rules >= 2  # unsafe-migration, missing-header-field, ...
+    assert migration_rules >= 1
     assert serve.rules.hits == migration_rules * len(edits)
     later = WikiConfig(**{**config.__dict__, "today": dt.date(2027, 1, 1)})
     load(later, serve)

@@ -15,6 +15,7 @@ import markdown
 import pytest
 from pymdownx.superfences import fence_code_format
 
+from checks_support import with_witness
 from factories import migration
 from schema_wiki.join.wiki import build_wiki
 from schema_wiki.model import (
@@ -137,7 +138,14 @@ def shop() -> Wiki:
         "create_users",
         Change(Action.CREATE_TABLE, "public", "users"),
         *(
-            Change(Action.ADD_COLUMN, "public", "users", c.name, detail=c.type)
+            # nickname was created as nick (renamed below): a history a database can apply.
+            Change(
+                Action.ADD_COLUMN,
+                "public",
+                "users",
+                "nick" if c.name == "nickname" else c.name,
+                detail=c.type,
+            )
             for c in users.columns
         ),
         header={
@@ -166,7 +174,8 @@ def shop() -> Wiki:
         },
     )
     catalog = Catalog(tables=(users, orgs, invoices, active))
-    return build_wiki([create, rename, drop], [], catalog, TODAY)
+    migrations = [create, rename, drop]
+    return build_wiki(migrations, [], with_witness(migrations, catalog), TODAY)
 
 
 @pytest.fixture(scope="module")

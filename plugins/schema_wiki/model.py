@@ -18,6 +18,14 @@ import functools
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+# The replay's records are plain frozen dataclasses of their own module, which
+# imports nothing of the package: no cycle.
+from .replay.record import Witness
+
+if TYPE_CHECKING:
+    from .join.history import History
 
 
 @dataclass(frozen=True, order=True)
@@ -129,6 +137,29 @@ class Action(StrEnum):
     DROP_INDEX = "drop index"
     ADD_CONSTRAINT = "add constraint"
     DROP_CONSTRAINT = "drop constraint"
+    # What only the replay's witness reports (`schema_wiki.replay.record`).
+    CREATE_VIEW = "create view"
+    REPLACE_VIEW = "replace view"
+    DROP_VIEW = "drop view"
+    CREATE_MATERIALIZED_VIEW = "create materialized view"
+    DROP_MATERIALIZED_VIEW = "drop materialized view"
+    CREATE_FOREIGN_TABLE = "create foreign table"
+    DROP_FOREIGN_TABLE = "drop foreign table"
+    #: ``ALTER ... SET SCHEMA``: ``old_name`` and ``new_name`` are the schemas.
+    SET_SCHEMA = "set schema"
+    RENAME_INDEX = "rename index"
+    RENAME_CONSTRAINT = "rename constraint"
+    VALIDATE_CONSTRAINT = "validate constraint"
+    ADD_IDENTITY = "add identity"
+    DROP_IDENTITY = "drop identity"
+    SET_EXPRESSION = "set expression"
+    CREATE_TYPE = "create type"
+    DROP_TYPE = "drop type"
+    RENAME_TYPE = "rename type"
+    COMMENT_TYPE = "comment type"
+    ADD_VALUE = "add value"
+    RENAME_VALUE = "rename value"
+    ALTER_DOMAIN = "alter domain"
 
 
 @dataclass(frozen=True)
@@ -555,7 +586,11 @@ class ReplayFailure:
 
 @dataclass(frozen=True)
 class Catalog:
-    """What the live database says the schema is now."""
+    """What the live database says the schema is now.
+
+    ``witness`` is what the throwaway server saw while it applied the migrations
+    (the history's only source); None when no replay ran (a catalog built by hand).
+    """
 
     tables: tuple[CatalogTable, ...]
     server_version: str = ""
@@ -569,6 +604,7 @@ class Catalog:
     standins: tuple[str, ...] = ()
     #: Set when the migrations did not all apply: the catalog is then incomplete.
     failure: ReplayFailure | None = None
+    witness: Witness | None = None
 
     @functools.cached_property
     def _by_name(self) -> dict[tuple[str, str], CatalogTable]:
@@ -649,6 +685,15 @@ class Event:
     #: For renames: the name before; the entry's subject has the new name.
     old_name: str | None = None
     new_name: str | None = None
+    #: For what a DROP ... CASCADE took along: the object(s) the statement dropped,
+    #: ``column public.users.username``.
+    cascade_of: str | None = None
+    #: The strongest lock the migration held on the table after this statement, as
+    #: measured on the throwaway server (``ACCESS EXCLUSIVE``); None for a table created
+    #: in the same migration (nobody else could see it).
+    lock: str | None = None
+    #: True when PostgreSQL rewrote the table's data for this statement (``table_rewrite``).
+    rewrite: bool = False
 
 
 @dataclass(frozen=True)
@@ -835,6 +880,10 @@ class Wiki:
     #: expired columns, by ``schema.table.column``; None when no code was searched
     #: (no ``code_paths:``), so "no reference left" is only said when it was.
     code_references: dict[str, tuple[CodeReference, ...]] | None = None
+    #: What the replay's server saw each statement do (`schema_wiki.join.history`):
+    #: read by the rules that judge statements, so there is one history for all. Not
+    #: compared and not kept in the cache: it is rebuilt from the catalog's witness.
+    history: History | None = field(default=None, compare=False, repr=False)
 
     @functools.cached_property
     def _tables(self) -> dict[tuple[str, str], Table]:

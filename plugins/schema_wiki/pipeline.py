@@ -48,7 +48,16 @@ from .checks import Context, RuleCache, run_checks
 from .config import WikiConfig
 from .errors import ConfigError, MigrationFailed, SchemaWikiError
 from .join.wiki import JoinCache, build_wiki
-from .model import Catalog, Finding, Location, Migration, ReplayFailure, Statement, Wiki
+from .model import (
+    Catalog,
+    Finding,
+    Level,
+    Location,
+    Migration,
+    ReplayFailure,
+    Statement,
+    Wiki,
+)
 from .render import ADR_FREE_PAGES, RenderOptions, render_pages
 from .sources.adrs import load_adrs
 from .sources.migrations import load_migrations
@@ -197,7 +206,30 @@ def get_catalog(
         "lock_timeout_ms": config.lock_timeout_ms,
     }
     if not config.embedded:
-        return read_catalog(config.database, **options)  # type: ignore[arg-type]
+        # The live database says what exists now; the history still comes from a
+        # replay of the migrations on a throwaway server (nothing is installed in the
+        # live database). A replay that fails there keeps the history up to the failure
+        # (an incomplete-history finding), and the tool's own tables are hidden as usual.
+        from .replay.bookkeeping import hide
+
+        live = read_catalog(config.database, **options)  # type: ignore[arg-type]
+        replayed = _replayed(config, migrations, session, options)
+        return dataclasses.replace(
+            hide(live, replayed.hidden_tables),
+            hidden_tables=replayed.hidden_tables,
+            witness=replayed.witness,
+        )
+    return _replayed(config, migrations, session, options)
+
+
+def _replayed(
+    config: WikiConfig,
+    migrations: list[Migration],
+    session: Session | None,
+    options: dict[str, object],
+) -> Catalog:
+    """The catalog, with its witness, of a throwaway server the migrations were applied to."""
+    from .sources.catalog import read_catalog
 
     key = migrations_key(config, migrations)
     if session is not None and session.catalog_key == key and session.catalog is not None:
@@ -216,7 +248,7 @@ def get_catalog(
                 os.utime(disk.directory / name)  # the newest is pruned last
             return stored.catalog
 
-    from .replay.apply import apply_until_failure
+    from .replay.apply import witness_migrations
     from .replay.bookkeeping import create_tool_tables, hide
     from .replay.pgserver import ThrowawayPostgres
     from .replay.standin import installed_standins
@@ -226,7 +258,7 @@ def get_catalog(
     with ThrowawayPostgres(config.postgres_bin) as pg:
         # The migration tool's own tables exist while the migrations apply, as
         # with the tool, and are hidden from the wiki afterwards.
-        failed = apply_until_failure(
+        witness, failed = witness_migrations(
             pg.conninfo,
             migrations,
             read_setup_sql(config),
@@ -235,7 +267,9 @@ def get_catalog(
         # After a failure: the schema as it stood after the last migration that applied.
         catalog = read_catalog(pg.conninfo, **options)  # type: ignore[arg-type]
         catalog = dataclasses.replace(
-            hide(catalog, tuple(hidden)), standins=installed_standins(pg.conninfo)
+            hide(catalog, tuple(hidden)),
+            standins=installed_standins(pg.conninfo),
+            witness=witness,
         )
     if session is not None:
         session.catalog_builds += 1
@@ -421,11 +455,32 @@ def load(
         wiki = with_code_references(wiki, config.root, config.code_paths, config.cache_dir)
     if config.compare_with:
         wiki = _compare(config, catalog, wiki)
+    history_findings = []
+    witness = catalog.witness
+    if witness is not None and witness.failure is not None and catalog.failure is None:
+        # A live database's history: its replay stopped, the live schema is whole.
+        failed = next(
+            (m.id for m in migrations if witness.failure_path in {f.path for f in m.files}),
+            "migrations",
+        )
+        history_findings.append(
+            Finding(
+                "incomplete-history",
+                Level.WARNING,
+                failed,
+                f"the history stops here: {witness.failure}; later migrations are missing from"
+                " every page's history (the live database itself is read as it is); create"
+                " what the migrations assume in setup_sql:",
+                Location(witness.failure_path, witness.failure_line)
+                if witness.failure_path
+                else None,
+            )
+        )
     checked = run_checks(
         wiki,
         config.checks,
         context=Context.from_config(config),
-        extra=[*migration_findings, *adr_findings, *wiki.findings],
+        extra=[*migration_findings, *adr_findings, *wiki.findings, *history_findings],
         cache=session.rules,
     )
     wiki = checked.applied_to(wiki)

@@ -202,5 +202,6 @@ def write_previous(
     cache_dir: Path, sources: str, wiki: Wiki, inputs: str, pages: Mapping[str, bytes]
 ) -> None:
     """Record this build's model (without its migrations and catalog) for the next build."""
-    slim = dataclasses.replace(wiki, migrations=(), catalog=None)
+    # The history is rebuilt from the catalog's witness; it is not plain data to store.
+    slim = dataclasses.replace(wiki, migrations=(), catalog=None, history=None)
     DiskCache(cache_dir).write(PREVIOUS_FILE, Previous(sources, slim, inputs, dict(pages)))

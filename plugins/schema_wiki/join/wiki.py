@@ -70,6 +70,7 @@ class _Unlinked:
     tables: tuple[Table, ...]
     dropped_tables: tuple[Table, ...]
     touched: dict[str, tuple[tuple[str, str, str | None], ...]]
+    history: History
 
 
 def build_wiki(
@@ -100,6 +101,7 @@ def build_wiki(
         dropped_tables=joined.dropped_tables,
         touched=joined.touched,
         catalog=catalog,
+        history=joined.history,
     )
     wiki, adr_findings = _link_adrs(wiki)
     migration_adrs, adr_migrations, header_adrs, header_findings = _migration_adr_links(wiki)
@@ -135,13 +137,14 @@ def applied(migrations: Sequence[Migration], catalog: Catalog) -> list[Migration
 
 def _join(migrations: Sequence[Migration], catalog: Catalog) -> _Unlinked:
     migrations = applied(migrations, catalog)
-    history = replay(migrations)
+    history = replay(migrations, catalog.witness)
     stated = header_dates(migrations, history)
     tables = tuple(_table(ct, history.table(ct.schema, ct.name), stated) for ct in catalog.tables)
     return _Unlinked(
         tables=tables,
         dropped_tables=tuple(_dropped_table(t, stated) for t in history.dropped_tables),
         touched={k: tuple(v) for k, v in history.touched.items()},
+        history=history,
     )
 
 
@@ -266,7 +269,7 @@ def _dropped_table(trail: TableTrail, stated: Stated) -> Table:
     return Table(
         schema=trail.schema,
         name=trail.name,
-        kind="table",
+        kind=trail.kind,
         comment=_last_comment(trail.events),
         columns=tuple(columns),
         introduced_by=trail.introduced_by,

@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from ..join.history import TypeTrail
 from ..join.story import Account, dropped_by, introduced
 from ..model import Column, Event, Finding, Location, Migration, Table, Wiki
 
@@ -33,6 +34,9 @@ def _event(event: Event, wiki: Wiki) -> dict[str, Any]:
         "from": event.old_name,
         "to": event.new_name,
         "location": _loc(event.location),
+        "cascade_of": event.cascade_of,
+        "lock": event.lock,
+        "rewrite": event.rewrite,
     }
 
 
@@ -129,6 +133,22 @@ def _migration(m: Migration, wiki: Wiki) -> dict[str, Any]:
     }
 
 
+def _type(data: dict[str, Any], wiki: Wiki) -> dict[str, Any]:
+    """An enum or domain of the catalog, with its history from the replay."""
+    trail = wiki.history.types.get((data["schema"], data["name"])) if wiki.history else None
+    if trail is None:
+        return {**data, "introduced_by": None, "history": []}
+    return {**data, **_type_history(trail, wiki)}
+
+
+def _type_history(trail: TypeTrail, wiki: Wiki) -> dict[str, Any]:
+    intro = wiki.migration(trail.introduced_by) if trail.introduced_by else None
+    return {
+        "introduced_by": intro.path if intro else None,
+        "history": [_event(e, wiki) for e in trail.events],
+    }
+
+
 def _finding(f: Finding) -> dict[str, Any]:
     return {
         "rule": f.rule,
@@ -161,8 +181,14 @@ def export_dict(wiki: Wiki) -> dict[str, Any]:
             for a in wiki.adrs
         ],
         "types": {
-            "enums": [asdict(e) for e in wiki.catalog.enums] if wiki.catalog else [],
-            "domains": [asdict(d) for d in wiki.catalog.domains] if wiki.catalog else [],
+            "enums": [_type(asdict(e), wiki) for e in wiki.catalog.enums] if wiki.catalog else [],
+            "domains": (
+                [_type(asdict(d), wiki) for d in wiki.catalog.domains] if wiki.catalog else []
+            ),
+            "dropped": [
+                {"schema": t.schema, "name": t.name, "kind": t.kind, **_type_history(t, wiki)}
+                for t in (wiki.history.dropped_types if wiki.history else [])
+            ],
         },
         "findings": [_finding(f) for f in wiki.findings],
         "replay_failure": _failure(wiki),

@@ -195,6 +195,37 @@ def related_rows(wiki: Wiki, migration: Migration, links: Links) -> list[Markup]
     return out
 
 
+def measured(wiki: Wiki, migration: Migration) -> list[dict[str, object]]:
+    """Per statement, what the replay's server measured: the locks it took on tables that
+    existed before the migration, the tables it rewrote, and whether the parser modelled it."""
+    from ..join.history import lock_rank, lock_words
+
+    if wiki.history is None:
+        return []
+    rows: list[dict[str, object]] = []
+    for step in wiki.history.steps_of(migration.id):
+        taken = sorted(
+            (lock for lock in step.taken if lock.oid in step.existed),
+            key=lambda lock: (-lock_rank(lock.mode), lock.relation),
+        )
+        rewrites = [
+            f"{t.schema}.{t.name} ({', '.join(why)})"
+            for t, why in step.rewritten
+            if t.oid in step.existed
+        ]
+        if not (taken or rewrites or step.unmodelled):
+            continue
+        rows.append(
+            {
+                "location": str(step.location),
+                "locks": ", ".join(f"{lock_words(lock.mode)} on {lock.relation}" for lock in taken),
+                "rewrites": ", ".join(rewrites),
+                "unmodelled": step.unmodelled,
+            }
+        )
+    return rows
+
+
 def _migration_label(m: Migration, *, title: bool, dated: bool) -> Markup:
     if dated:
         return _label(m.id, m.title, m.date.isoformat() if m.date else "undated")
@@ -341,6 +372,27 @@ VERBS = {
     Action.DROP_INDEX: "index dropped",
     Action.ADD_CONSTRAINT: "constraint added",
     Action.DROP_CONSTRAINT: "constraint dropped",
+    Action.CREATE_VIEW: "created",
+    Action.REPLACE_VIEW: "replaced",
+    Action.DROP_VIEW: "dropped",
+    Action.CREATE_MATERIALIZED_VIEW: "created",
+    Action.DROP_MATERIALIZED_VIEW: "dropped",
+    Action.CREATE_FOREIGN_TABLE: "created",
+    Action.DROP_FOREIGN_TABLE: "dropped",
+    Action.SET_SCHEMA: "moved",
+    Action.RENAME_INDEX: "index renamed",
+    Action.RENAME_CONSTRAINT: "constraint renamed",
+    Action.VALIDATE_CONSTRAINT: "constraint validated",
+    Action.ADD_IDENTITY: "made identity",
+    Action.DROP_IDENTITY: "identity dropped",
+    Action.SET_EXPRESSION: "expression set",
+    Action.CREATE_TYPE: "created",
+    Action.DROP_TYPE: "dropped",
+    Action.RENAME_TYPE: "renamed",
+    Action.COMMENT_TYPE: "commented",
+    Action.ADD_VALUE: "value added",
+    Action.RENAME_VALUE: "value renamed",
+    Action.ALTER_DOMAIN: "changed",
 }
 _TYPED = (Action.ADD_COLUMN, Action.ALTER_TYPE)
 _NAMED = (
@@ -349,6 +401,11 @@ _NAMED = (
     Action.ADD_CONSTRAINT,
     Action.DROP_CONSTRAINT,
     Action.SET_DEFAULT,
+    Action.VALIDATE_CONSTRAINT,
+    Action.ADD_IDENTITY,
+    Action.SET_EXPRESSION,
+    Action.ADD_VALUE,
+    Action.ALTER_DOMAIN,
 )
 
 
@@ -367,6 +424,8 @@ def _what(event: Event) -> str:
         what += f" as {escape.code(pg_type(event.detail))}"
     elif event.action in _NAMED and event.detail:
         what += f" {escape.code(event.detail)}"
+    if event.cascade_of:
+        what += f" by CASCADE, with {escape.code(event.cascade_of)}"
     return what
 
 
@@ -841,6 +900,7 @@ def page_contexts(
             linenums=linenums,
             fenced=escape.fenced,
             findings=found,
+            witnessed=measured(wiki, migration),
         )
         yield PageContext(page, "migration.md.j2", values)
 
@@ -1035,7 +1095,13 @@ def _dropped_tables(
     """Dropped tables with the migration that dropped them, newest first."""
     rows = []
     for t in wiki.dropped_tables:
-        event = _drop_event(t.history, Action.DROP_TABLE)
+        event = _drop_event(
+            t.history,
+            Action.DROP_TABLE,
+            Action.DROP_VIEW,
+            Action.DROP_MATERIALIZED_VIEW,
+            Action.DROP_FOREIGN_TABLE,
+        )
         rows.append({"link": links.table(t, f"{t.schema}.{t.name}"), **_why(migrations, event)})
     return sorted(rows, key=lambda r: str(r["date"]), reverse=True)
 

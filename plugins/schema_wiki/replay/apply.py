@@ -13,6 +13,8 @@ stops everything with `MigrationFailed`, located at the file and line.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -21,8 +23,10 @@ import psycopg
 
 from ..errors import MigrationFailed, ServerError
 from ..model import Location, Migration, Statement
+from . import record
+from .record import Witness
 
-__all__ = ["apply_migrations", "apply_until_failure", "runs_in_transaction"]
+__all__ = ["apply_migrations", "apply_until_failure", "runs_in_transaction", "witness_migrations"]
 
 # A statement that starts (after comments) with transaction control. Inside a
 # DO block or function body BEGIN is not at the statement's start.
@@ -147,36 +151,59 @@ def _failure(
     return MigrationFailed("\n".join(parts), location, statement.sql, primary)
 
 
-def _execute(conn: psycopg.Connection[Any], migration: Migration, statement: Statement) -> None:
+def _execute(
+    conn: psycopg.Connection[Any], migration: Migration, statement: Statement, number: int | None
+) -> None:
     try:
+        if number is not None:
+            conn.execute(record.marker(number).encode())
         # No parameters: psycopg sends the text as it is (simple query
         # protocol), so '%' needs no escaping and multi-statement text works.
         conn.execute(statement.sql.encode())
+        if number is not None and record.needs_lock_read(statement.sql):
+            conn.execute(record.lock_reader(number).encode())
     except psycopg.Error as exc:
         raise _failure(migration, statement, exc, conn.info.server_version) from None
 
 
-def _apply_one(conn: psycopg.Connection[Any], migration: Migration) -> None:
+def _batch(migration: Migration, first: int | None) -> str:
+    """The statements of ``migration`` as one text; with ``first``, each tagged for the recorder."""
+    if first is None:
+        return ";\n".join(s.sql for s in migration.statements)
+    parts: list[str] = []
+    for i, s in enumerate(migration.statements):
+        parts.append(record.marker(first + i))
+        parts.append(s.sql)
+        if record.needs_lock_read(s.sql):
+            parts.append(record.lock_reader(first + i))
+    return ";\n".join(parts)
+
+
+def _apply_one(conn: psycopg.Connection[Any], migration: Migration, first: int | None) -> None:
+    """Apply ``migration``; with ``first`` (recording), statement i is tagged ``first + i``."""
+
+    def number(i: int) -> int | None:
+        return None if first is None else first + i
+
     if runs_in_transaction(migration):
-        if len(migration.statements) > 1:
+        if len(migration.statements) > 1 or (first is not None and migration.statements):
             # All statements in one round trip: most of the time applying many
             # small DDL statements is spent waiting for the server one by one.
             # On an error the transaction is rolled back and replayed statement
             # by statement, which finds the failing one and reports it exactly.
-            batch = ";\n".join(s.sql for s in migration.statements)
             try:
                 with conn.transaction():
-                    conn.execute(batch.encode())
+                    conn.execute(_batch(migration, first).encode())
                 return
             except psycopg.Error:
                 if conn.broken:
                     raise ServerError("lost the connection to the throwaway PostgreSQL") from None
         with conn.transaction():
-            for statement in migration.statements:
-                _execute(conn, migration, statement)
+            for i, statement in enumerate(migration.statements):
+                _execute(conn, migration, statement, number(i))
         return
-    for statement in migration.statements:
-        _execute(conn, migration, statement)
+    for i, statement in enumerate(migration.statements):
+        _execute(conn, migration, statement, number(i))
     if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         # A file that opened a transaction and never closed it: psql would
         # roll it back at the end of the file, and so do we, loudly.
@@ -196,20 +223,26 @@ def apply_migrations(
     migrations: Sequence[Migration],
     setup_sql: str | None = None,
     prepare: Callable[[psycopg.Connection[Any]], None] | None = None,
-) -> None:
+    *,
+    record: bool = False,
+) -> Witness | None:
     """Run ``setup_sql``, then ``prepare``, then every statement of every migration, in order.
 
     ``prepare`` receives the connection the migrations run on (in autocommit
     mode, after ``setup_sql``): the replay creates the migration tool's own
-    tables there (`schema_wiki.replay.bookkeeping`).
+    tables there (`schema_wiki.replay.bookkeeping`); the recorder does not see them.
+    With ``record`` (the throwaway server only), the server records what each
+    statement did (`schema_wiki.replay.record`) and the `Witness` is returned;
+    the recorder is gone from the database afterwards.
 
     Raises `MigrationFailed` for the first statement PostgreSQL rejects (its
     location is the failing line; the message carries PostgreSQL's message and
     the statement) and `ServerError` when the database cannot be reached.
     """
-    failure = apply_until_failure(conninfo, migrations, setup_sql, prepare)
+    witness, failure = _run(conninfo, migrations, setup_sql, record, prepare)
     if failure is not None:
         raise failure
+    return witness
 
 
 def apply_until_failure(
@@ -225,6 +258,42 @@ def apply_until_failure(
     statement by statement keeps the statements before the failing one (as
     ``psql -f`` would). `ServerError` is still raised.
     """
+    return _run(conninfo, migrations, setup_sql, False, prepare)[1]
+
+
+def witness_migrations(
+    conninfo: str,
+    migrations: Sequence[Migration],
+    setup_sql: str | None = None,
+    prepare: Callable[[psycopg.Connection[Any]], None] | None = None,
+) -> tuple[Witness, MigrationFailed | None]:
+    """Apply and record like `apply_migrations`, but keep what was recorded when one fails.
+
+    Returns the witness of every migration applied before the failure and the
+    failure (None when all applied); the database is left as `apply_until_failure`
+    leaves it. `ServerError` is still raised.
+    """
+    witness, failure = _run(conninfo, migrations, setup_sql, True, prepare)
+    if witness is None:  # setup_sql failed: nothing was recorded
+        witness = Witness()
+    if failure is not None:
+        where = failure.location
+        witness = dataclasses.replace(
+            witness,
+            failure=str(failure).splitlines()[0],
+            failure_path=where.path if where else None,
+            failure_line=where.line if where else None,
+        )
+    return witness, failure
+
+
+def _run(
+    conninfo: str,
+    migrations: Sequence[Migration],
+    setup_sql: str | None,
+    recording: bool,
+    prepare: Callable[[psycopg.Connection[Any]], None] | None,
+) -> tuple[Witness | None, MigrationFailed | None]:
     try:
         conn = psycopg.connect(conninfo, autocommit=True)
     except psycopg.Error as exc:
@@ -236,7 +305,7 @@ def apply_until_failure(
                 conn.execute(setup_sql.encode())
             except psycopg.Error as exc:
                 primary = exc.diag.message_primary or str(exc).strip()
-                return MigrationFailed(
+                return None, MigrationFailed(
                     f"setup_sql failed before any migration: {primary}\n"
                     f"{_indent(_excerpt(setup_sql))}",
                     None,
@@ -245,14 +314,49 @@ def apply_until_failure(
                 )
         if prepare is not None:
             prepare(conn)
+        if not recording:
+            for migration in migrations:
+                try:
+                    _apply_one(conn, migration, None)
+                except MigrationFailed as stopped:
+                    if not conn.broken and (
+                        conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+                    ):
+                        # A file's own BEGIN before the failing statement: psql ends there.
+                        conn.execute("ROLLBACK")
+                    return None, stopped
+            return None, None
+        plan: list[record.Planned] = []
+        number = 0
         for migration in migrations:
-            try:
-                _apply_one(conn, migration)
-            except MigrationFailed as failure:
-                if not conn.broken and (
-                    conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
-                ):
-                    # A file's own BEGIN before the failing statement: psql ends there.
-                    conn.execute("ROLLBACK")
-                return failure
-    return None
+            transactional = runs_in_transaction(migration)
+            plan.append(
+                record.Planned(migration.id, transactional, number, len(migration.statements))
+            )
+            number += len(migration.statements)
+        failure: MigrationFailed | None = None
+        try:
+            record.install(conn)
+            for migration, planned in zip(migrations, plan, strict=True):
+                try:
+                    _apply_one(conn, migration, planned.first)
+                except MigrationFailed as exc:
+                    failure = exc
+                    break
+            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.execute("ROLLBACK")
+            # RESET: the last marker must not tag the recorder's own removal.
+            conn.execute(f"RESET {record.SCHEMA}.stmt".encode())
+            witness = record.read_witness(conn, plan)
+        except psycopg.Error as exc:
+            if conn.broken:
+                raise ServerError("lost the connection to the throwaway PostgreSQL") from None
+            primary = exc.diag.message_primary or str(exc).strip()
+            raise ServerError(f"recording the migrations failed: {primary}") from None
+        finally:
+            if not conn.broken:
+                with contextlib.suppress(psycopg.Error):
+                    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                        conn.execute("ROLLBACK")
+                    record.remove(conn)
+        return witness, failure
