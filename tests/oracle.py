@@ -498,9 +498,16 @@ def _compare_column(
             )
 
 
-def _drop_of(history: Iterable[dict[str, Any]], action: str, index: _Index) -> int | None:
-    found = [index.of_event(e) for e in history if e.get("action") == action]
+def _drop_of(
+    history: Iterable[dict[str, Any]], actions: str | tuple[str, ...], index: _Index
+) -> int | None:
+    wanted = (actions,) if isinstance(actions, str) else actions
+    found = [index.of_event(e) for e in history if e.get("action") in wanted]
     return found[-1] if found else None
+
+
+#: The export's actions that drop a relation, one per kind.
+_RELATION_DROPS = ("drop table", "drop view", "drop materialized view", "drop foreign table")
 
 
 def compare(result: OracleResult, export: dict[str, Any]) -> list[Disagreement]:
@@ -622,7 +629,7 @@ def _compare_dropped_relations(
             t["schema"],
             t["name"],
             index.number(t.get("introduced_by")),
-            _drop_of(t.get("history", []), "drop table", index),
+            _drop_of(t.get("history", []), _RELATION_DROPS, index),
         )
         for t in exported
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from checks_support import check
 from schema_wiki.model import Action
 from schema_wiki.replay.pgserver import ThrowawayPostgres
 from witness_support import (
@@ -94,7 +95,7 @@ def test_pg15_on_delete_set_null_column_list(pg_server: ThrowawayPostgres) -> No
     assert [f for f in wiki.findings if f.rule == "unsafe-migration"] == []
     from schema_wiki.checks import run_checks
 
-    assert [f for f in run_checks(wiki) if f.rule == "unsafe-migration"] == []
+    assert [f for f in run_checks(wiki).findings if f.rule == "unsafe-migration"] == []
 
 
 def test_views_are_created_replaced_and_dropped_by_cascade(pg_server: ThrowawayPostgres) -> None:
@@ -335,7 +336,7 @@ def test_setup_sql_tables_exist_before_and_have_no_introducer(
     ms = migrations_of("ALTER TABLE legacy ADD COLUMN b int;\n")
     wiki = replayed(pg_server, ms, setup_sql="CREATE TABLE legacy (a int);")
     legacy = table(wiki, "legacy")
-    assert legacy.introduced_by is None and legacy.history == []
+    assert legacy.introduced_by is None and legacy.history == ()
     assert column(wiki, "legacy", "a").introduced_by is None
     assert trail(column(wiki, "legacy", "b").history) == [(ms[0].id, "add column", 1)]
 
@@ -403,3 +404,26 @@ def test_the_recorder_leaves_nothing_behind_on_each_server(binaries: str) -> Non
     assert witness is not None
     assert [m.migration_id for m in witness.migrations] == [m.id for m in ms]
     assert witness.migrations[1].transactional is False
+
+
+def test_a_columns_own_constraint_goes_with_it_and_is_no_cascade(
+    pg_server: ThrowawayPostgres,
+) -> None:
+    # The unique constraint on username depends on the column automatically: DROP COLUMN
+    # takes it without CASCADE. Only the view (a normal dependency) needed CASCADE.
+    ms = migrations_of(
+        "CREATE TABLE users (id int, username text UNIQUE);\n"
+        "CREATE VIEW names AS SELECT username FROM users;\n",
+        "ALTER TABLE users DROP COLUMN username CASCADE;\n",
+    )
+    wiki = replayed(pg_server, ms)
+    [step] = [s for s in steps(wiki, ms[1]) if s.cascaded or s.events]
+    assert [c.what for c in step.cascaded] == ["view public.names"]
+    own = [e for e in table(wiki, "users").history if e.action.value == "drop constraint"]
+    assert [(e.detail, e.cascade_of) for e in own] == [
+        ("users_username_key", "column public.users.username")
+    ]
+    found = [f.message for f in check(wiki) if f.rule == "unsafe-migration"]
+    cascade = [m for m in found if "by CASCADE" in m]
+    assert len(cascade) == 1 and "view public.names" in cascade[0]
+    assert "users_username_key" not in cascade[0]

@@ -48,8 +48,11 @@ def migrations_of(*sqls: str, header: bool = False) -> list[Migration]:
 
 
 def history_of(wiki: Wiki) -> History:
-    assert wiki.history is not None
-    return wiki.history
+    from schema_wiki.join.history import history_of as typed
+
+    history = typed(wiki)
+    assert history is not None
+    return history
 
 
 def table(wiki: Wiki, name: str, schema: str = "public") -> Table:

@@ -18,14 +18,10 @@ import functools
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 # The replay's records are plain frozen dataclasses of their own module, which
 # imports nothing of the package: no cycle.
 from .replay.record import Witness
-
-if TYPE_CHECKING:
-    from .join.history import History
 
 
 @dataclass(frozen=True, order=True)
@@ -880,10 +876,12 @@ class Wiki:
     #: expired columns, by ``schema.table.column``; None when no code was searched
     #: (no ``code_paths:``), so "no reference left" is only said when it was.
     code_references: dict[str, tuple[CodeReference, ...]] | None = None
-    #: What the replay's server saw each statement do (`schema_wiki.join.history`):
-    #: read by the rules that judge statements, so there is one history for all. Not
-    #: compared and not kept in the cache: it is rebuilt from the catalog's witness.
-    history: History | None = field(default=None, compare=False, repr=False)
+    #: What the replay's server saw each statement do: a `schema_wiki.join.history.History`,
+    #: read through `schema_wiki.join.history.history_of` by the rules that judge
+    #: statements and the pages that show them, so there is one history for all. It is
+    #: derived from the catalog's witness: not compared, and never stored in the cache
+    #: (typed ``object`` so the data-only cache format need not know its shape).
+    history: object = field(default=None, compare=False, repr=False)
 
     @functools.cached_property
     def _tables(self) -> dict[tuple[str, str], Table]:

@@ -70,7 +70,15 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..join.drop_dates import ALL_COLUMNS, comment_drop_date, header_drop_dates
-from ..join.history import ColumnTrail, History, Step, TableTrail, lock_rank, lock_words
+from ..join.history import (
+    ColumnTrail,
+    History,
+    Step,
+    TableTrail,
+    history_of,
+    lock_rank,
+    lock_words,
+)
 from ..model import Action, Finding, Level, Location, Migration, Wiki
 
 if TYPE_CHECKING:
@@ -368,7 +376,7 @@ class _Judge:
 
 
 def check(wiki: Wiki, context: Context) -> Iterator[Finding]:
-    history = wiki.history
+    history = history_of(wiki)
     if history is None:
         return
     by_migration: dict[str, list[Step]] = {}

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..model import Action, Event, Location, Migration, Statement
+from ..model import Action, Event, Location, Migration, Statement, Wiki
 from ..replay.record import (
     ColumnState,
     Command,
@@ -230,6 +230,15 @@ class History:
 
     def steps_of(self, migration_id: str) -> list[Step]:
         return [s for s in self.steps if s.migration_id == migration_id]
+
+
+def history_of(wiki: Wiki) -> History | None:
+    """The wiki's history (`Wiki.history`), typed: None for a wiki built without a replay."""
+    history = wiki.history
+    if history is None:
+        return None
+    assert isinstance(history, History)
+    return history
 
 
 def replay(migrations: list[Migration], witness: Witness | None = None) -> History:
@@ -732,7 +741,9 @@ class _StepBuilder:
                 trail = b.tables.get(r.objid)
                 column = b.columns.get((r.objid, r.objsubid))
                 if trail is not None and column is not None:
-                    if cascade_of:
+                    # Only a normal dependency needs CASCADE; an automatic one (a column's
+                    # own index or constraint) goes with what was dropped anyway.
+                    if cascade_of and r.normal:
                         old = column.introduced_by != self.migration.id
                         self.step.cascaded.append(Cascaded(f"column {r.identity}", cascade_of, old))
                     self.drop_column(trail, r.objid, r.objsubid, cascade_of)
@@ -757,7 +768,7 @@ class _StepBuilder:
                 self.forget(table_oid, constraint=r.objid)
                 if trail is not None and known:
                     name = r.identity.split(" on ", 1)[0]
-                    if cascade_of:
+                    if cascade_of and r.normal:
                         what = f"constraint {name} on {trail.schema}.{trail.name}"
                         old = table_oid in self.step.existed
                         self.step.cascaded.append(Cascaded(what, cascade_of, old))
@@ -766,7 +777,7 @@ class _StepBuilder:
                     )
             elif r.object_type == "type" and r.objid in b.type_trails:
                 trail_t = b.type_trails[r.objid]
-                if cascade_of:
+                if cascade_of and r.normal:
                     old = trail_t.introduced_by != self.migration.id
                     self.step.cascaded.append(Cascaded(f"type {r.identity}", cascade_of, old))
                 self.type_event(trail_t, Action.DROP_TYPE, cascade_of=cascade_of)

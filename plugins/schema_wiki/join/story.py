@@ -73,6 +73,21 @@ def _first(events: tuple[Event, ...], migration_id: str | None, *actions: Action
     return None
 
 
+#: How each kind of relation is created and dropped (a view is a relation too).
+_CREATED = (
+    Action.CREATE_TABLE,
+    Action.CREATE_VIEW,
+    Action.CREATE_MATERIALIZED_VIEW,
+    Action.CREATE_FOREIGN_TABLE,
+)
+_DROPPED = (
+    Action.DROP_TABLE,
+    Action.DROP_VIEW,
+    Action.DROP_MATERIALIZED_VIEW,
+    Action.DROP_FOREIGN_TABLE,
+)
+
+
 def _last(events: tuple[Event, ...], *actions: Action) -> Event | None:
     for event in reversed(events):
         if event.action in actions:
@@ -82,7 +97,7 @@ def _last(events: tuple[Event, ...], *actions: Action) -> Event | None:
 
 def introduced(wiki: Wiki, subject: Table | Column) -> Account | None:
     """The migration that created the table or added the column."""
-    actions = (Action.CREATE_TABLE,) if isinstance(subject, Table) else (Action.ADD_COLUMN,)
+    actions = _CREATED if isinstance(subject, Table) else (Action.ADD_COLUMN,)
     event = _first(subject.history, subject.introduced_by, *actions)
     return account(wiki, subject.introduced_by, event)
 
@@ -93,9 +108,9 @@ def dropped_by(wiki: Wiki, subject: Table | Column, table: Table | None = None) 
     A column of a dropped ``table`` that was still there went with the table.
     """
     if isinstance(subject, Table):
-        event = _last(subject.history, Action.DROP_TABLE) if subject.dropped else None
+        event = _last(subject.history, *_DROPPED) if subject.dropped else None
     else:
         event = _last(subject.history, Action.DROP_COLUMN) if subject.dropped else None
         if event is None and table is not None and table.dropped:
-            event = _last(table.history, Action.DROP_TABLE)
+            event = _last(table.history, *_DROPPED)
     return account(wiki, event.migration_id, event) if event is not None else None

@@ -10,7 +10,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from ..join.history import TypeTrail
+from ..join.history import TypeTrail, history_of
 from ..join.story import Account, dropped_by, introduced
 from ..model import Column, Event, Finding, Location, Migration, Table, Wiki
 
@@ -135,7 +135,8 @@ def _migration(m: Migration, wiki: Wiki) -> dict[str, Any]:
 
 def _type(data: dict[str, Any], wiki: Wiki) -> dict[str, Any]:
     """An enum or domain of the catalog, with its history from the replay."""
-    trail = wiki.history.types.get((data["schema"], data["name"])) if wiki.history else None
+    history = history_of(wiki)
+    trail = history.types.get((data["schema"], data["name"])) if history else None
     if trail is None:
         return {**data, "introduced_by": None, "history": []}
     return {**data, **_type_history(trail, wiki)}
@@ -161,6 +162,7 @@ def _finding(f: Finding) -> dict[str, Any]:
 
 def export_dict(wiki: Wiki) -> dict[str, Any]:
     """The whole model as plain JSON-ready data."""
+    history = history_of(wiki)
     return {
         "version": FORMAT_VERSION,
         "today": wiki.today.isoformat(),
@@ -187,7 +189,7 @@ def export_dict(wiki: Wiki) -> dict[str, Any]:
             ),
             "dropped": [
                 {"schema": t.schema, "name": t.name, "kind": t.kind, **_type_history(t, wiki)}
-                for t in (wiki.history.dropped_types if wiki.history else [])
+                for t in (history.dropped_types if history else [])
             ],
         },
         "findings": [_finding(f) for f in wiki.findings],

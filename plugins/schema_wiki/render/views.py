@@ -198,12 +198,13 @@ def related_rows(wiki: Wiki, migration: Migration, links: Links) -> list[Markup]
 def measured(wiki: Wiki, migration: Migration) -> list[dict[str, object]]:
     """Per statement, what the replay's server measured: the locks it took on tables that
     existed before the migration, the tables it rewrote, and whether the parser modelled it."""
-    from ..join.history import lock_rank, lock_words
+    from ..join.history import history_of, lock_rank, lock_words
 
-    if wiki.history is None:
+    history = history_of(wiki)
+    if history is None:
         return []
     rows: list[dict[str, object]] = []
-    for step in wiki.history.steps_of(migration.id):
+    for step in history.steps_of(migration.id):
         taken = sorted(
             (lock for lock in step.taken if lock.oid in step.existed),
             key=lambda lock: (-lock_rank(lock.mode), lock.relation),

@@ -309,7 +309,7 @@ def _describe(what: str) -> str:
 
 def comparable(catalog: Catalog) -> Catalog:
     """``catalog`` without what differs between two databases of the same schema
-    (sizes, row estimates, the server's version)."""
+    (sizes, row estimates, the server's version, what the replay recorded)."""
 
     def index(i: CatalogIndex) -> CatalogIndex:
         return dataclasses.replace(i, size_bytes=None)
@@ -327,6 +327,7 @@ def comparable(catalog: Catalog) -> Catalog:
         catalog,
         tables=tuple(sorted((table(t) for t in catalog.tables), key=lambda t: t.qualified)),
         server_version="",
+        witness=None,
     )
 
 
