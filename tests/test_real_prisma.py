@@ -12,13 +12,13 @@ from helpers import FIXTURES, run
 from schema_wiki.replay.pgserver import system_bin_dir
 from schema_wiki.sources.migrations import detect_format, load_migrations
 
-UMAMI = FIXTURES / "real" / "prisma-umami"
-MIGRATIONS = UMAMI / "prisma" / "migrations"
+UMAMI = FIXTURES / "real" / "umami"
+MIGRATIONS = UMAMI / "migrations"
 
 
 def test_umami_is_read_as_prisma_in_name_order() -> None:
     assert detect_format(MIGRATIONS) == "prisma"
-    migrations, findings = load_migrations(UMAMI, Path("prisma/migrations"))
+    migrations, findings = load_migrations(UMAMI, Path("migrations"))
     assert findings == []  # migration_lock.toml is Prisma's: nothing unrecognised
     names = sorted(p.name for p in MIGRATIONS.iterdir() if p.is_dir())
     assert [m.id for m in migrations] == names
@@ -36,7 +36,7 @@ def test_umami_builds_and_keeps_its_history(tmp_path: Path) -> None:
     ):
         pytest.skip("the migrations create pgcrypto: system PostgreSQL with contrib needed")
     project = tmp_path / "umami"
-    shutil.copytree(UMAMI / "prisma", project / "prisma")
+    shutil.copytree(MIGRATIONS, project / "prisma" / "migrations")
     (project / "docs").mkdir()
     (project / "docs" / "index.md").write_text("# Umami\n")
     (project / "mkdocs.yml").write_text(

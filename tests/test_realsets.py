@@ -28,7 +28,7 @@ TOOL_TABLE_OF = {
     "kestra": "public.flyway_schema_history",
     "measure": "measure.schema_migrations",
     "supabase-auth": "public.schema_migrations",
-    "umami": None,  # read as plain until the Prisma format lands: no tool, no table
+    "umami": "public._prisma_migrations",
 }
 
 
