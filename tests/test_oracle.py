@@ -18,7 +18,7 @@ import pytest
 from conftest import drop_database, new_database
 from oracle import OracleResult, RelationStory, compare, run_oracle
 from realsets import SETS, export, project
-from schema_wiki.commands.authoring import load_config
+from schema_wiki.engines.mkdocs_plugin import read_config as load_config
 from schema_wiki.pipeline import migrations_format, read_setup_sql
 from schema_wiki.replay.pgserver import ThrowawayPostgres
 from schema_wiki.sources.migrations import load_migrations

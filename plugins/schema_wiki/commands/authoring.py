@@ -34,7 +34,6 @@ from pathlib import Path
 
 import jinja2
 
-from ..config import WikiConfig
 from ..errors import SchemaWikiError
 from ..sources.adrs import load_adrs
 from ..sources.migrations import detect_format, load_migrations
@@ -383,31 +382,12 @@ def add_arguments(new: argparse.ArgumentParser) -> None:
     migration.add_argument("-f", "--config-file", default="mkdocs.yml", help="path to mkdocs.yml")
 
 
-def load_config(config_file: str) -> WikiConfig:
-    """The project's settings from mkdocs.yml, read with MkDocs' own loader."""
-    from mkdocs.config import load_config as mkdocs_load_config
-    from mkdocs.exceptions import ConfigurationError
-
-    from ..engines.mkdocs_plugin import SchemaWikiPlugin, wiki_config
-
-    if not Path(config_file).is_file():
-        raise SchemaWikiError(f"{config_file}: no such file; pass the path with -f")
-    try:
-        mk = mkdocs_load_config(config_file=config_file)
-    except ConfigurationError as exc:
-        raise SchemaWikiError(f"{config_file}: {exc}") from None
-    plugin = mk.plugins.get("schema-wiki")
-    if not isinstance(plugin, SchemaWikiPlugin):
-        raise SchemaWikiError(
-            f"{config_file}: the schema-wiki plugin is not enabled under plugins:"
-        )
-    return wiki_config(plugin.config, config_file)
-
-
 def run(args: argparse.Namespace) -> int:
     """Run ``schema-wiki new ...``: 0 when the file was written, 2 when not."""
+    from ..engines.mkdocs_plugin import read_config
+
     try:
-        config = load_config(args.config_file)
+        config = read_config(args.config_file)
         author = git_author(config.root)
         if args.kind == "adr":
             paths = [

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
-from ..config import WikiConfig
 from ..errors import SchemaWikiError
 from ..model import Level, Wiki
 from ..output.findings import FORMATS
@@ -83,32 +82,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _load(config_file: str) -> Wiki:
     """Read mkdocs.yml and load the wiki it describes."""
+    from ..engines.mkdocs_plugin import read_config
     from ..pipeline import load
 
     return load(read_config(config_file))
-
-
-def read_config(config_file: str) -> WikiConfig:
-    """The plugin's settings from mkdocs.yml, read with MkDocs' own loader (so !ENV and
-    validation match the build). Raises `SchemaWikiError` for a usage problem."""
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import Abort, ConfigurationError
-
-    from ..engines.mkdocs_plugin import SchemaWikiPlugin, wiki_config
-
-    if not Path(config_file).is_file():
-        raise SchemaWikiError(f"{config_file}: no such file; pass the path with -f")
-    try:
-        mk = load_config(config_file=config_file)
-    except (ConfigurationError, Abort) as exc:
-        # Abort: MkDocs found invalid options (logged above); a usage error, exit 2.
-        raise SchemaWikiError(f"{config_file}: {exc}") from None
-    plugin = mk.plugins.get("schema-wiki")
-    if not isinstance(plugin, SchemaWikiPlugin):
-        raise SchemaWikiError(
-            f"{config_file}: the schema-wiki plugin is not enabled under plugins:"
-        )
-    return wiki_config(plugin.config, config_file)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

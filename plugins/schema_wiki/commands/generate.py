@@ -75,28 +75,6 @@ def _say(message: str) -> None:
     print(f"schema-wiki generate: {message}", file=sys.stderr)
 
 
-def _load_mkdocs(config_file: str) -> tuple[Any, Any]:
-    """mkdocs.yml read by MkDocs' own loader (``!ENV``, validation) and the plugin's settings."""
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import Abort, ConfigurationError
-
-    from ..engines.mkdocs_plugin import SchemaWikiPlugin
-
-    if not Path(config_file).is_file():
-        raise SchemaWikiError(f"{config_file}: no such file; pass the path with -f")
-    try:
-        mk = load_config(config_file=config_file)
-    except (ConfigurationError, Abort) as exc:
-        raise SchemaWikiError(f"{config_file}: {exc}") from None
-    plugin = mk.plugins.get("schema-wiki")
-    if not isinstance(plugin, SchemaWikiPlugin):
-        raise SchemaWikiError(
-            f"{config_file}: the schema-wiki plugin is not listed under plugins: it holds the"
-            " wiki's settings (engines without plugins skip it; generate reads it)"
-        )
-    return mk, plugin
-
-
 def _config_check(mk: Any, erd_depth: int, config_file: str) -> bool:
     """Report what mkdocs.yml lacks; True when nothing required is missing."""
     from ..engines.standalone import config_problems
@@ -123,7 +101,7 @@ def _config_check(mk: Any, erd_depth: int, config_file: str) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     """``schema-wiki generate`` (module docstring)."""
-    from ..engines.mkdocs_plugin import wiki_config
+    from ..engines.mkdocs_plugin import load_mkdocs_config, wiki_config
     from ..output.generated import (
         MANIFEST_NAME,
         remove_generated,
@@ -132,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     from ..pipeline import render_options
 
     try:
-        mk, plugin = _load_mkdocs(args.config_file)
+        mk, plugin = load_mkdocs_config(args.config_file)
         core = wiki_config(plugin.config, args.config_file)
     except SchemaWikiError as exc:
         print(f"schema-wiki: {exc}", file=sys.stderr)

@@ -32,9 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the review; 0 passes, 1 the branch introduces an error, 2 a usage problem."""
+    from ..engines.mkdocs_plugin import read_config
     from ..output.review import render_review
     from ..review.core import review
-    from .cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, _write_atomically, read_config
+    from .cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, _write_atomically
 
     try:
         config = read_config(args.config_file)

@@ -437,3 +437,35 @@ class SchemaWikiPlugin(BasePlugin[SchemaWikiConfig]):
             first = errors[0].format()
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             raise PluginError(f"schema-wiki: {len(errors)} error-level finding(s): {first}{more}")
+
+
+def load_mkdocs_config(config_file: str) -> tuple[MkDocsConfig, SchemaWikiPlugin]:
+    """mkdocs.yml read with MkDocs' own loader (so ``!ENV`` and validation match the
+    build), and the schema-wiki plugin configured in it. The command line's way in.
+
+    Raises `SchemaWikiError` for a usage problem: no such file, an invalid
+    mkdocs.yml, no schema-wiki under ``plugins:``.
+    """
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    if not Path(config_file).is_file():
+        raise SchemaWikiError(f"{config_file}: no such file; pass the path with -f")
+    try:
+        mk = load_config(config_file=config_file)
+    except (ConfigurationError, Abort) as exc:
+        # Abort: MkDocs found invalid options (logged above); a usage error, exit 2.
+        raise SchemaWikiError(f"{config_file}: {exc}") from None
+    plugin = mk.plugins.get("schema-wiki")
+    if not isinstance(plugin, SchemaWikiPlugin):
+        raise SchemaWikiError(
+            f"{config_file}: the schema-wiki plugin is not listed under plugins: it holds the"
+            " wiki's settings (engines without plugins skip it; schema-wiki reads it)"
+        )
+    return mk, plugin
+
+
+def read_config(config_file: str) -> WikiConfig:
+    """The core's settings from mkdocs.yml (`load_mkdocs_config`, then `wiki_config`)."""
+    _mk, plugin = load_mkdocs_config(config_file)
+    return wiki_config(plugin.config, config_file)
