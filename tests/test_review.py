@@ -26,7 +26,7 @@ from review_repos import (
     git,
     init,
 )
-from schema_wiki.commands.cli import read_config
+from schema_wiki.engines.mkdocs_plugin import read_config
 from schema_wiki.model import Level
 from schema_wiki.output.review import MARKER, render_review
 from schema_wiki.review.core import review
@@ -435,3 +435,20 @@ def test_row_estimates_come_from_the_live_database_read_only(
             "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users'"
         ).fetchone()
     assert columns == (3,)  # the branch's column went to the throwaway server only
+
+
+def test_the_readme_shows_the_golden_review() -> None:
+    """The README's excerpt is the golden review's, not typed by hand and left to drift."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    golden = (
+        Path(__file__).resolve().parent / "fixtures" / "review" / "verify-phone.md"
+    ).read_text(encoding="utf-8")
+    excerpt = readme.split("### Schema review:", 1)[1].split("```", 1)[0]
+    headline = "### Schema review:" + excerpt.splitlines()[0]
+    assert headline in golden
+    rows = [line for line in excerpt.splitlines() if line.startswith("| ")]
+    assert len(rows) >= 4
+    for row in rows:
+        key, value = (cell.strip() for cell in row.strip("|").split("|"))
+        shown = value.removesuffix("...").strip().rstrip(",")
+        assert f"| {key} | {shown}" in golden, row
