@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -132,3 +133,55 @@ def test_every_rule_name_the_code_reports_is_a_documented_rule() -> None:
     assert named, "the pattern found no rule names at all"
     assert "dangling-reference" in named and "unreadable-migration" in named
     assert named <= {r.name for r in RULES}, named - {r.name for r in RULES}
+
+
+def test_the_context_carries_every_setting_the_rules_read(tmp_path: Path) -> None:
+    from schema_wiki.config import CoverageMin, WikiConfig
+    from schema_wiki.join.owners import OwnerRule
+    from schema_wiki.join.schedule import FreezeWindow
+
+    owners = (OwnerRule("public.*", "Team A"),)
+    windows = (FreezeWindow("Sat", "weekend"),)
+    config = WikiConfig(
+        root=tmp_path,
+        migrations_dir=tmp_path / "migrations",
+        adrs_dir=tmp_path / "adrs",
+        warn_days=12,
+        required_header_fields=("Ticket",),
+        coverage_min=CoverageMin(tables=90, columns=70),
+        owners=owners,
+        freeze_windows=windows,
+        freeze_timezone="Europe/Paris",
+    )
+    assert Context.from_config(config) == Context(
+        warn_days=12,
+        required_header_fields=("Ticket",),
+        coverage_min=CoverageMin(tables=90, columns=70),
+        root=tmp_path,
+        owners=owners,
+        freeze_windows=windows,
+        freeze_timezone="Europe/Paris",
+    )
+
+
+def test_the_expired_message_says_where_the_code_still_names_the_column() -> None:
+    import dataclasses
+
+    from schema_wiki.checks.expired_column import code_note
+    from schema_wiki.model import CodeReference
+
+    wiki = _legacy_wiki("2024-08-15")
+    target = "public.users.legacy_id"
+    assert code_note(wiki, target) == ""  # no code_paths: nothing is claimed
+    searched = dataclasses.replace(wiki, code_references={})
+    assert code_note(searched, target) == "; no reference left in code_paths: safe to drop"
+    refs = tuple(CodeReference(f"src/w{i}.ts", 10 + i, "legacy_id", "query") for i in range(5))
+    found = dataclasses.replace(wiki, code_references={target: refs[:1]})
+    assert code_note(found, target) == "; still referenced at src/w0.ts:10"
+    many = dataclasses.replace(wiki, code_references={target: refs})
+    assert code_note(many, target) == (
+        "; still referenced at src/w0.ts:10, src/w1.ts:11, src/w2.ts:12 and 2 more"
+    )
+    assert code_note(many, target, shown=5).endswith("src/w4.ts:14")
+    [finding] = [f for f in run_checks(found).findings if f.rule == "expired-column"]
+    assert finding.message.endswith("; still referenced at src/w0.ts:10")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from checks_support import adr, check, checked, of_rule, sql_migration, table, wiki_of
 from schema_wiki.checks import Context, run_checks
 from schema_wiki.checks.ignores import line_comments
@@ -289,3 +291,51 @@ def test_the_directive_and_rule_names_are_case_insensitive() -> None:
     )
     assert _unsafe_lines(wiki) == []
     assert [s.ignore.rule for s in checked(wiki).silenced] == ["unsafe-migration"]
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "line"),
+    [
+        # A mapping under the key: the rule's own line.
+        ("status: accepted\nignore:\n  expired-column: kept\n", 4),
+        # The list form, after other keys.
+        ("status: accepted\ntables: [users]\nignore:\n  - expired-column kept\n", 5),
+        # A flow mapping on the key's own line.
+        ("ignore: {expired-column: kept}\nstatus: accepted\n", 2),
+        # A later top-level key that looks like a rule name is not under ignore:.
+        ("ignore:\n  other-rule: x\nexpired-column: no\n", 2),
+        # Windows line ends and a byte-order mark change no line number.
+        ("\ufeff", None),
+    ],
+)
+def test_an_unused_adr_ignore_points_at_its_rules_line(
+    tmp_path: Path, front_matter: str, line: int | None
+) -> None:
+    if front_matter == "\ufeff":
+        text = (
+            "\ufeff---\r\nstatus: accepted\r\nignore:\r\n  expired-column: kept\r\n---\r\n# X\r\n"
+        )
+        line = 4
+    else:
+        text = f"---\n{front_matter}---\n# 13. X\n"
+    (tmp_path / "adrs").mkdir()
+    (tmp_path / "adrs" / "0013-x.md").write_text(text, encoding="utf-8", newline="")
+    decision = adr("0013-x", refs=["users.id"], meta={"ignore": {"expired-column": "kept"}})
+    wiki = _legacy_wiki(decision)
+    found = run_checks(wiki, context=Context(root=tmp_path), extra=wiki.findings).findings
+    [unused] = of_rule(found, "unused-ignore")
+    assert unused.location is not None and unused.location.line == line
+    assert "(the ADR's tables, columns and migrations)" in unused.message
+
+
+def test_unused_ignores_say_what_their_scope_was() -> None:
+    wiki, _ = _wiki(
+        "-- schema-wiki: ignore unsafe-migration small\n"
+        "CREATE INDEX CONCURRENTLY a ON users (email);\n"
+        "-- schema-wiki: ignore-file unsafe-migration at night\n"
+    )
+    found = of_rule(check(wiki), "unused-ignore")
+    messages = sorted(f.message for f in found)
+    assert any("(the statement after it)" in text for text in messages)
+    assert any("(its file)" in text for text in messages)
+    assert all("no unsafe-migration finding is in its scope" in text for text in messages)
