@@ -412,3 +412,64 @@ def test_adr_dates_are_read_by_the_same_parser() -> None:
     adr, findings = parse_adr(text, "adrs/0001-split.md", "0001-split")
     assert adr is not None and adr.date is None
     assert [f.rule for f in findings] == ["invalid-date"]
+
+
+_LOST = "its drop date is lost and the expired-column gate never fires"
+_FORMS = "2024-08-15, 2024/08/15, 15 August 2024, 15 Aug 2024, Aug 15 2024 or August 15, 2024"
+
+
+@pytest.mark.parametrize(
+    ("header", "line", "message"),
+    [
+        (
+            "-- Can drop after: 08/07/2024",
+            1,
+            f"Can drop after: '08/07/2024' is ambiguous (day/month or month/day?) and is not"
+            f" guessed; {_LOST}; write one of {_FORMS}, or 'never'",
+        ),
+        (
+            "-- Can drop after: soon-ish",
+            1,
+            f"Can drop after: 'soon-ish' is not a date; {_LOST}; write one of {_FORMS}, or 'never'",
+        ),
+        (
+            "-- Can drop after: 2024-13-01",
+            1,
+            f"Can drop after: '2024-13-01' is not a real calendar date; {_LOST}; write one of"
+            f" {_FORMS}, or 'never'",
+        ),
+        (
+            "-- Can drop after: users.legacy_id: someday",
+            1,
+            f"Can drop after (users.legacy_id): 'someday' is not a date; {_LOST}; write one of"
+            f" {_FORMS}",
+        ),
+        (
+            "-- Can drop after:\n-- - users.legacy_id: 2024-02-30",
+            1,
+            f"Can drop after (users.legacy_id): '2024-02-30' is not a real calendar date; {_LOST};"
+            f" write one of {_FORMS}",
+        ),
+        (
+            "-- Can drop after:\n-- - nonsense here",
+            1,
+            f"Can drop after: 'nonsense here' is not 'table.column: date'; {_LOST}; write one"
+            " column and its date per line, for example '- users.legacy_id: 2024-08-15'",
+        ),
+        (
+            "-- Date: 2024-01-01\n-- Expected lifespan: a while",
+            2,
+            "Expected lifespan: 'a while' cannot be read, so no column of this migration gets a"
+            " drop date and the expired-column gate never fires; write a length or an end:"
+            " 6 months, 2 weeks, 90 days, 1 year, 'until 2024-08-15' or permanent"
+            f" (dates: {_FORMS})",
+        ),
+    ],
+)
+def test_each_unreadable_drop_date_says_what_is_wrong_and_what_to_write(
+    header: str, line: int, message: str
+) -> None:
+    _, findings = parse_header(header + "\nSELECT 1;\n", "m.sql")
+    assert [(f.rule, f.level, f.location, f.message) for f in findings] == [
+        ("invalid-drop-date", Level.ERROR, Location("m.sql", line), message)
+    ]
