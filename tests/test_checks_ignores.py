@@ -165,7 +165,7 @@ def test_unused_ignores_are_reported_at_their_line() -> None:
 
 
 def test_a_misspelt_rule_or_no_rule_is_an_unused_ignore() -> None:
-    wiki, _ = _wiki(
+    wiki, m = _wiki(
         "-- schema-wiki: ignore unsafe-migratoin typo\n"
         "CREATE INDEX a ON users (email);\n"
         "-- schema-wiki: ignore\n"
@@ -175,8 +175,17 @@ def test_a_misspelt_rule_or_no_rule_is_an_unused_ignore() -> None:
     assert len(of_rule(found, "unsafe-migration")) == 2
     messages = [f.message for f in of_rule(found, "unused-ignore")]
     assert len(messages) == 2
-    assert "names no rule 'unsafe-migratoin'" in messages[0]
-    assert "names no rule" in messages[1]
+    assert messages[0] == (
+        "the ignore of unsafe-migratoin silences nothing: names no rule 'unsafe-migratoin';"
+        " remove it"
+    )
+    assert messages[1] == (
+        "the ignore of ? silences nothing: it names no rule; write 'schema-wiki: ignore"
+        " <rule> <reason>'; remove it"
+    )
+    lines = [f.location.line for f in of_rule(found, "unused-ignore") if f.location]
+    statements = [s.location.line for s in m.statements]
+    assert lines == [statements[0] - 1, statements[1] - 1]  # each at its own comment
 
 
 def test_text_in_strings_is_not_an_ignore() -> None:

@@ -337,3 +337,42 @@ def test_the_system_postgresql_measures_the_same(system_bin: object) -> None:
         )
     assert [f.target for f in found] == ["public.users.email", "public.users"]
     assert "held ACCESS EXCLUSIVE on public.users (measured)" in found[0].message
+
+
+def test_a_drop_on_its_stated_date_is_fine_and_the_day_before_is_not(
+    pg_server: ThrowawayPostgres,
+) -> None:
+    # "Can drop after" promises the column until that date: dropping on it keeps the promise.
+    announced = "-- Can drop after: 2024-01-15\nALTER TABLE users ADD COLUMN legacy_id text;\n"
+    base = [
+        sql_migration("20240101000000", CREATE),
+        sql_migration("20240102000000", announced, header=False),
+    ]
+    on_the_day = sql_migration("20240115000000", "ALTER TABLE users DROP COLUMN legacy_id;\n")
+    assert _unsafe(pg_server, [*base, on_the_day]) == []
+    day_before = sql_migration("20240114000000", "ALTER TABLE users DROP COLUMN legacy_id;\n")
+    [f] = _unsafe(pg_server, [*base, day_before])
+    assert f.target == "public.users.legacy_id"
+    assert f.location == day_before.statements[0].location
+    assert f.message == (
+        "column public.users.legacy_id is dropped on 2024-01-14, before its stated drop date"
+        " 2024-01-15: readers were promised it until then; held ACCESS EXCLUSIVE on"
+        " public.users (measured); wait, or state an earlier date first"
+    )
+
+
+def test_a_drop_without_a_stated_date_says_which_column_and_how_to_announce_it(
+    pg_server: ThrowawayPostgres,
+) -> None:
+    migrations = [
+        sql_migration("20240101000000", CREATE),
+        sql_migration("20240201000000", "ALTER TABLE users DROP COLUMN age;\n"),
+    ]
+    [f] = _unsafe(pg_server, migrations)
+    assert (f.target, f.location) == ("public.users.age", migrations[1].statements[0].location)
+    assert f.message == (
+        "column public.users.age is dropped without a drop date stated before: readers still"
+        " selecting it break; held ACCESS EXCLUSIVE on public.users (measured); announce it"
+        " first (Can drop after: in a migration header, or in the column's comment), then"
+        " drop it"
+    )

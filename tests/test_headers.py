@@ -473,3 +473,37 @@ def test_each_unreadable_drop_date_says_what_is_wrong_and_what_to_write(
     assert [(f.rule, f.level, f.location, f.message) for f in findings] == [
         ("invalid-drop-date", Level.ERROR, Location("m.sql", line), message)
     ]
+
+
+def test_the_header_reads_past_quoted_settings_and_nested_block_comments() -> None:
+    # A quote doubled inside a setting's value, and a semicolon in one, end nothing early.
+    sql = (
+        "SET search_path = 'it''s', public; SET x.y = 'a;b';\n"
+        "/* outer /* nested */ still the comment */\n"
+        "-- Migration: after quotes\n"
+        "-- Can drop after: 2024-08-15\n"
+        "ALTER TABLE t ADD x int;\n"
+    )
+    header, findings = parse_header(sql, "m.sql")
+    assert findings == []
+    assert {k: (f.value, f.line) for k, f in header.fields.items()} == {
+        "migration": ("after quotes", 3),
+        "can drop after": ("2024-08-15", 4),
+    }
+
+
+def test_a_block_comment_header_keeps_its_lines() -> None:
+    sql = "/* Migration: in a block\n   Date: 2024-02-15 */\nALTER TABLE t ADD x int;\n"
+    header, _ = parse_header(sql, "m.sql")
+    assert {k: (f.value, f.line) for k, f in header.fields.items()} == {
+        "migration": ("in a block", 1),
+        "date": ("2024-02-15", 2),
+    }
+
+
+@pytest.mark.parametrize(("length", "shown"), [(60, 60), (61, 57)])
+def test_a_long_unreadable_value_is_cut_short_in_the_message(length: int, shown: int) -> None:
+    value = "x" * length
+    _, [finding] = parse_header(f"-- Can drop after: {value}\nSELECT 1;\n", "m.sql")
+    quoted = finding.message.split("'")[1]
+    assert quoted == "x" * shown + ("..." if shown < length else "")
