@@ -427,3 +427,76 @@ def test_a_columns_own_constraint_goes_with_it_and_is_no_cascade(
     cascade = [m for m in found if "by CASCADE" in m]
     assert len(cascade) == 1 and "view public.names" in cascade[0]
     assert "users_username_key" not in cascade[0]
+
+
+def test_a_type_moved_and_renamed_keeps_one_history_under_its_new_name(
+    pg_server: ThrowawayPostgres,
+) -> None:
+    from schema_wiki.output.export import export_dict
+
+    ms = migrations_of(
+        "CREATE TYPE mood AS ENUM ('sad', 'ok');\nCREATE SCHEMA billing;\n",
+        "ALTER TYPE mood SET SCHEMA billing;\n",
+        "ALTER TYPE billing.mood RENAME TO feeling;\n"
+        "CREATE DOMAIN cents AS bigint;\nCOMMENT ON DOMAIN cents IS 'Money';\n",
+    )
+    wiki = replayed(pg_server, ms)
+    types = history_of(wiki).types
+    assert set(types) == {("billing", "feeling"), ("public", "cents")}
+    feeling = types[("billing", "feeling")]
+    assert (feeling.schema, feeling.name, feeling.kind) == ("billing", "feeling", "enum")
+    assert feeling.former_names == ["mood"]
+    assert [(e.migration_id, e.action.value, e.old_name, e.new_name) for e in feeling.events][
+        1:
+    ] == [
+        (ms[1].id, "set schema", "public", "billing"),
+        (ms[2].id, "rename type", "mood", "feeling"),
+    ]
+    cents = types[("public", "cents")]
+    assert cents.kind == "domain"
+    assert [(e.action.value, e.detail) for e in cents.events] == [
+        ("create type", "bigint"),
+        ("comment type", "Money"),
+    ]
+    exported = export_dict(wiki)["types"]
+    [enum] = exported["enums"]
+    assert (enum["schema"], enum["name"], enum["introduced_by"]) == (
+        "billing",
+        "feeling",
+        ms[0].path,
+    )
+    assert [e["action"] for e in enum["history"]] == ["create type", "set schema", "rename type"]
+    [domain] = exported["domains"]
+    assert domain["history"][-1]["detail"] == "Money"
+
+
+def test_table_comments_are_events_with_their_text(pg_server: ThrowawayPostgres) -> None:
+    ms = migrations_of(
+        CREATE_USERS,
+        "COMMENT ON TABLE users IS 'Who signs in';\n",
+        "COMMENT ON TABLE users IS NULL;\n",
+    )
+    wiki = replayed(pg_server, ms)
+    users = table(wiki, "users")
+    assert [(e.migration_id, e.action.value, e.detail) for e in users.history] == [
+        (ms[0].id, "create table", None),
+        (ms[1].id, "comment table", "Who signs in"),
+        (ms[2].id, "comment table", None),
+    ]
+    assert users.comment is None
+
+
+def test_a_column_dropped_and_added_again_has_two_stories(pg_server: ThrowawayPostgres) -> None:
+    ms = migrations_of(
+        CREATE_USERS,
+        "ALTER TABLE users DROP COLUMN email;\n",
+        "ALTER TABLE users ADD COLUMN email varchar(200);\n",
+    )
+    wiki = replayed(pg_server, ms)
+    users = table(wiki, "users")
+    live = column(wiki, "users", "email")
+    assert live.introduced_by == ms[2].id and live.type == "character varying(200)"
+    assert trail(live.history) == [(ms[2].id, "add column", 1)]
+    [gone] = users.dropped_columns
+    assert gone.name == "email" and gone.introduced_by == ms[0].id
+    assert [e.action.value for e in gone.history] == ["add column", "drop column"]
