@@ -38,9 +38,11 @@ if TYPE_CHECKING:
     import psycopg
 
 __all__ = [
+    "COMMENT_RUN",
     "SCHEMA",
     "ColumnState",
     "Command",
+    "CommentTarget",
     "ConstraintState",
     "Dropped",
     "IndexChange",
@@ -52,6 +54,8 @@ __all__ = [
     "StatementRecord",
     "TypeState",
     "Witness",
+    "comment_target",
+    "comments_reader",
     "install",
     "lock_reader",
     "marker",
@@ -369,7 +373,8 @@ _RELATION_OBJECT_TYPES = (
 _SEQ = f"{SCHEMA}.seq"
 
 _PLANNING = (
-    "SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off"
+    "SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off"
+    " SET enable_mergejoin = off"
     " SET plan_cache_mode = force_generic_plan"
 )
 
@@ -389,37 +394,49 @@ _INDEX_ROWS = f"""
          i.indisunique, i.indisprimary, i.indisvalid, i.indkey::pg_catalog.int2[], NULL
   FROM pg_catalog.pg_index i"""
 
-# The state of relations ``rels`` and of enums and domains ``typs`` as call ``c`` of
-# statement ``s`` (plpgsql variables of the function the text is part of).
-_RELATION_ROWS = f"""
-    INSERT INTO {SCHEMA}.rels
-    SELECT c, s, x.oid, n.nspname, x.relname, x.relkind, x.relfilenode,
-           CASE WHEN comments THEN
-             {_DESCRIPTION.format(oid="x.oid", catalog="pg_class", sub="0")} END,
-           CASE WHEN x.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(x.oid) END
-    FROM pg_catalog.pg_class x
-    JOIN pg_catalog.pg_namespace n ON n.oid = x.relnamespace
-    WHERE x.oid = ANY(rels) AND x.relkind IN {_RELKINDS};
-    INSERT INTO {SCHEMA}.attrs
-    SELECT c, a.attrelid, a.attnum, a.attname,
-           pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
-           CASE WHEN a.atthasdef AND a.attgenerated = '' THEN {_DEFAULT} END,
-           CASE WHEN comments THEN
-             {_DESCRIPTION.format(oid="a.attrelid", catalog="pg_class", sub="a.attnum")} END,
-           CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END,
-           CASE WHEN a.atthasdef AND a.attgenerated <> '' THEN {_DEFAULT} END
-    FROM pg_catalog.pg_attribute a
-    WHERE a.attrelid = ANY(rels) AND a.attnum > 0 AND NOT a.attisdropped;
-    INSERT INTO {SCHEMA}.cons
-    SELECT c, x.conrelid, x.oid, x.conname, x.contype, x.convalidated,
-           CASE WHEN x.contype = 'c' THEN pg_catalog.pg_get_constraintdef(x.oid) END,
-           x.conkey, x.confrelid, x.conindid,
-           CASE WHEN comments THEN
-             {_DESCRIPTION.format(oid="x.oid", catalog="pg_constraint", sub="0")} END
-    FROM pg_catalog.pg_constraint x
-    WHERE x.conrelid = ANY(rels) AND x.contype <> 'n';
+
+def _relation_rows(comments: bool) -> str:
+    """The state of relations ``rels`` as call ``c`` of statement ``s`` (plpgsql variables
+    of the function the text is part of); with ``comments``, their comments too."""
+
+    def described(oid: str, catalog: str, sub: str) -> str:
+        return _DESCRIPTION.format(oid=oid, catalog=catalog, sub=sub) if comments else "NULL"
+
+    # A default holds no column reference: deparsed without its table (no relation to
+    # open, no column names to set up). A generated column's expression needs it.
+    # One statement: one executor start, one plan check, one snapshot instead of four.
+    return f"""
+    WITH state_rels AS (
+      INSERT INTO {SCHEMA}.rels
+      SELECT c, s, x.oid, n.nspname, x.relname, x.relkind, x.relfilenode,
+             {described("x.oid", "pg_class", "0")},
+             CASE WHEN x.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(x.oid) END
+      FROM pg_catalog.pg_class x
+      JOIN pg_catalog.pg_namespace n ON n.oid = x.relnamespace
+      WHERE x.oid = ANY(rels) AND x.relkind IN {_RELKINDS}
+    ), state_attrs AS (
+      INSERT INTO {SCHEMA}.attrs
+      SELECT c, a.attrelid, a.attnum, a.attname,
+             pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
+             CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0) END,
+             {described("a.attrelid", "pg_class", "a.attnum")},
+             CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END,
+             CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END
+      FROM pg_catalog.pg_attribute a
+      LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+      WHERE a.attrelid = ANY(rels) AND a.attnum > 0 AND NOT a.attisdropped
+    ), state_cons AS (
+      INSERT INTO {SCHEMA}.cons
+      SELECT c, x.conrelid, x.oid, x.conname, x.contype, x.convalidated,
+             CASE WHEN x.contype = 'c' THEN pg_catalog.pg_get_constraintdef(x.oid) END,
+             x.conkey, x.confrelid, x.conindid,
+             {described("x.oid", "pg_constraint", "0")}
+      FROM pg_catalog.pg_constraint x
+      WHERE x.conrelid = ANY(rels) AND x.contype <> 'n'
+    )
     {_INDEX_ROWS.strip()}
     WHERE i.indrelid = ANY(rels);"""
+
 
 _TYPE_ROWS = f"""
     INSERT INTO {SCHEMA}.types
@@ -445,9 +462,8 @@ $body$
 DECLARE
   c bigint := 0;
   s int := NULL;
-  comments boolean := true;
 BEGIN
-  {_RELATION_ROWS.strip()}
+  {_relation_rows(comments=True).strip()}
   {_TYPE_ROWS.strip()}
 END
 $body$;
@@ -522,12 +538,57 @@ BEGIN
 END
 $body$;
 
+-- The COMMENT statements ``first``, ``first + 1``... of a run the applier sent without
+-- markers (``SET ... = -1``: on_ddl leaves them alone): what each commented, found the
+-- way COMMENT itself found it (the relation by its name on the search path, the column
+-- by its name), and the comment. Exactly one row per statement, each found, or the run
+-- fails (the applier then applies its migration again statement by statement, each
+-- recorded by on_ddl).
+CREATE FUNCTION {SCHEMA}.comments(first int, relations text[], columns text[]) RETURNS void
+LANGUAGE plpgsql {_PLANNING} AS
+$body$
+DECLARE
+  c bigint := pg_catalog.nextval('{_SEQ}');
+  found int;
+BEGIN
+  WITH target AS MATERIALIZED (
+    SELECT u.i, r.oid,
+           CASE WHEN u.col IS NULL THEN 0 ELSE
+             (SELECT a.attnum FROM pg_catalog.pg_attribute a
+              WHERE a.attrelid = r.oid AND a.attname = (pg_catalog.parse_ident(u.col))[1]) END
+             AS sub
+    FROM ROWS FROM (pg_catalog.unnest(relations), pg_catalog.unnest(columns))
+      WITH ORDINALITY AS u (rel, col, i)
+    CROSS JOIN LATERAL (SELECT pg_catalog.to_regclass(u.rel)::oid AS oid OFFSET 0) r
+  ), ins AS (
+    INSERT INTO {SCHEMA}.commands
+    SELECT c, t.i, first + t.i::int - 1, 'COMMENT', NULL, NULL, NULL,
+           'pg_class', t.oid, t.sub,
+           (SELECT dsc.description FROM pg_catalog.pg_description dsc
+            WHERE dsc.objoid = t.oid AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+              AND dsc.objsubid = t.sub)
+    FROM target t
+    RETURNING objid, objsubid
+  )
+  SELECT pg_catalog.count(*) INTO found FROM ins
+  WHERE ins.objid IS NOT NULL AND ins.objsubid IS NOT NULL;
+  IF found <> pg_catalog.cardinality(relations) THEN
+    RAISE EXCEPTION 'schema wiki: % of % COMMENT statements not found again',
+      pg_catalog.cardinality(relations) - found, pg_catalog.cardinality(relations);
+  END IF;
+END
+$body$;
+
 -- The trigger function itself has no settings (entering a function with settings
--- costs): COMMENT is recorded here, anything else by on_change.
+-- costs): COMMENT is recorded here, anything else by on_change. A negative statement
+-- number marks a run of COMMENT statements that `comments` records after them.
 CREATE FUNCTION {SCHEMA}.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS
 $body$
 BEGIN
   IF TG_TAG = 'COMMENT' THEN
+    IF {SCHEMA}.stmt() < 0 THEN
+      RETURN;
+    END IF;
     INSERT INTO {SCHEMA}.commands
     SELECT k.c, d.ordinality, k.s, d.command_tag, NULL, NULL, NULL,
            d.classid::pg_catalog.regclass::text, d.objid, d.objsubid,
@@ -548,16 +609,16 @@ $body$
 DECLARE
   c bigint := pg_catalog.nextval('{_SEQ}');
   s int := {SCHEMA}.stmt();
-  comments boolean := false;
+  known text := ' ' || COALESCE(pg_catalog.current_setting('{_CREATED}', true), '') || ' ';
   indexes oid[];
-  constraints oid[];
   typs oid[];
   rels oid[];
-  created oid[];
-  known text;
+  created text;
+  locks boolean;
 BEGIN
   -- What the command names says which tables to record, without a catalog lookup:
-  -- a relation or one of its columns by its own oid, an index or constraint by its table's.
+  -- a relation or one of its columns by its own oid, an index or constraint by its
+  -- table's. Whether to read the locks is decided here too (see below).
   WITH ins AS (
     INSERT INTO {SCHEMA}.commands
     SELECT c, d.ordinality, s, d.command_tag, d.object_type, d.schema_name, d.object_identity,
@@ -565,53 +626,63 @@ BEGIN
     FROM pg_catalog.pg_event_trigger_ddl_commands() WITH ORDINALITY AS d
     WHERE NOT d.in_extension
     RETURNING catalog, objid, object_type, tag
+  ), named AS (
+    SELECT pg_catalog.array_agg(ins.objid) FILTER (
+             WHERE ins.catalog = 'pg_class' AND ins.object_type IN {_RELATION_OBJECT_TYPES})
+             AS rels,
+           pg_catalog.array_agg(ins.objid) FILTER (
+             WHERE ins.catalog = 'pg_class' AND ins.object_type = 'index') AS indexes,
+           pg_catalog.array_agg(ins.objid) FILTER (WHERE ins.catalog = 'pg_constraint')
+             AS constraints,
+           pg_catalog.array_agg(ins.objid) FILTER (WHERE ins.catalog = 'pg_type') AS typs,
+           pg_catalog.string_agg(ins.objid::text, ' ') FILTER (
+             WHERE ins.catalog = 'pg_class' AND ins.tag IN {_CREATING_TAGS}
+               AND ins.object_type IN {_RELATION_OBJECT_TYPES}) AS created
+    FROM ins
+  ), touched AS (
+    SELECT CASE WHEN named.constraints IS NULL AND named.indexes IS NULL THEN named.rels
+           ELSE COALESCE(named.rels, '{{}}')
+             || ARRAY(SELECT x.conrelid FROM pg_catalog.pg_constraint x
+                      WHERE x.oid = ANY(named.constraints) AND x.conrelid <> 0)
+             || ARRAY(SELECT i.indrelid FROM pg_catalog.pg_index i
+                      WHERE i.indexrelid = ANY(named.indexes)) END AS rels,
+           CASE WHEN named.constraints IS NULL THEN named.typs
+           ELSE COALESCE(named.typs, '{{}}')
+             || ARRAY(SELECT x.contypid FROM pg_catalog.pg_constraint x
+                      WHERE x.oid = ANY(named.constraints) AND x.contypid <> 0) END AS typs,
+           named.indexes, named.created,
+           known || COALESCE(named.created, '') || ' ' AS known
+    FROM named
   )
-  SELECT pg_catalog.array_agg(ins.objid) FILTER (
-           WHERE ins.catalog = 'pg_class' AND ins.object_type IN {_RELATION_OBJECT_TYPES}),
-         pg_catalog.array_agg(ins.objid) FILTER (
-           WHERE ins.catalog = 'pg_class' AND ins.object_type = 'index'),
-         pg_catalog.array_agg(ins.objid) FILTER (WHERE ins.catalog = 'pg_constraint'),
-         pg_catalog.array_agg(ins.objid) FILTER (WHERE ins.catalog = 'pg_type'),
-         pg_catalog.array_agg(ins.objid) FILTER (
-           WHERE ins.catalog = 'pg_class' AND ins.tag IN {_CREATING_TAGS}
-             AND ins.object_type IN {_RELATION_OBJECT_TYPES})
-  INTO rels, indexes, constraints, typs, created
-  FROM ins;
+  -- Locks on relations created in this transaction block no one: a statement that
+  -- touched only such relations (and whose foreign keys point only at such) reads
+  -- none. That keeps a schema of thousands of tables in one transaction linear. An
+  -- index created or altered locks no foreign key's target.
+  SELECT t.rels, t.indexes, t.typs, t.created,
+         (t.rels IS NULL AND fired NOT IN {_NO_RELATION_TAGS})
+         OR EXISTS (SELECT 1 FROM pg_catalog.unnest(t.rels) AS r (oid)
+                    WHERE pg_catalog.strpos(t.known, ' ' || r.oid::text || ' ') = 0)
+         OR (fired NOT IN ('CREATE INDEX', 'ALTER INDEX')
+             AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint f
+                         WHERE f.conrelid = ANY(t.rels) AND f.contype = 'f'
+                           AND pg_catalog.strpos(t.known, ' ' || f.confrelid::text || ' ') = 0))
+  INTO rels, indexes, typs, created, locks
+  FROM touched t;
   IF created IS NOT NULL THEN
     PERFORM pg_catalog.set_config('{_CREATED}',
-      COALESCE(pg_catalog.current_setting('{_CREATED}', true), '') || ' '
-        || pg_catalog.array_to_string(created, ' '), true);
-  END IF;
-  IF constraints IS NOT NULL THEN
-    rels := rels || ARRAY(SELECT x.conrelid FROM pg_catalog.pg_constraint x
-                          WHERE x.oid = ANY(constraints) AND x.conrelid <> 0);
-    typs := typs || ARRAY(SELECT x.contypid FROM pg_catalog.pg_constraint x
-                          WHERE x.oid = ANY(constraints) AND x.contypid <> 0);
-  END IF;
-  IF indexes IS NOT NULL THEN
-    rels := rels || ARRAY(SELECT i.indrelid FROM pg_catalog.pg_index i
-                          WHERE i.indexrelid = ANY(indexes));
+      COALESCE(pg_catalog.current_setting('{_CREATED}', true), '') || ' ' || created, true);
   END IF;
   IF fired IN ('CREATE INDEX', 'ALTER INDEX') THEN
     -- Nothing else of the table changed: the index alone.
     {_INDEX_ROWS.strip()}
     WHERE i.indexrelid = ANY(indexes);
   ELSIF pg_catalog.cardinality(rels) > 0 THEN
-    {_RELATION_ROWS.strip()}
+    {_relation_rows(comments=False).strip()}
   END IF;
   IF pg_catalog.cardinality(typs) > 0 THEN
     {_TYPE_ROWS.strip()}
   END IF;
-  -- Locks on relations created in this transaction block no one: a statement that
-  -- touched only such relations (and whose foreign keys point only at such) reads
-  -- none. That keeps a schema of thousands of tables in one transaction linear.
-  known := ' ' || COALESCE(pg_catalog.current_setting('{_CREATED}', true), '') || ' ';
-  IF (rels IS NULL AND fired NOT IN {_NO_RELATION_TAGS})
-     OR EXISTS (SELECT 1 FROM pg_catalog.unnest(rels) AS r (oid)
-                WHERE pg_catalog.strpos(known, ' ' || r.oid::text || ' ') = 0)
-     OR EXISTS (SELECT 1 FROM pg_catalog.pg_constraint f
-                WHERE f.conrelid = ANY(rels) AND f.contype = 'f'
-                  AND pg_catalog.strpos(known, ' ' || f.confrelid::text || ' ') = 0) THEN
+  IF locks THEN
     {_READ_LOCKS};
   END IF;
 END
@@ -731,6 +802,79 @@ def remove(conn: psycopg.Connection[Any]) -> None:
 def marker(number: int) -> str:
     """The statement that tags what follows as statement ``number`` (no round trip of its own)."""
     return f"SET {_GUC} = {int(number)}"
+
+
+#: The marker of a run of COMMENT statements the applier records itself (`comments_reader`).
+COMMENT_RUN = f"SET {_GUC} = -1"
+
+# COMMENT ON a relation or a column, the whole statement and nothing else (no leading
+# block comment, one string literal, nothing after it): the applier records those
+# itself, by name, one statement of SQL per run instead of one event trigger each.
+_IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_$\u0080-\U0010ffff]*)'
+_COMMENT_ON = re.compile(
+    r"^(?:\s+|--[^\n]*\n)*COMMENT\s+ON\s+(TABLE|VIEW|MATERIALIZED\s+VIEW|COLUMN)\s+"
+    rf"({_IDENT}(?:\s*\.\s*{_IDENT})*)\s+IS\s+"
+    r"(?:'(?:[^'\\]|'')*'|E'(?:[^'\\]|''|\\.)*'|NULL|\$(\w*)\$.*?\$\3\$)"
+    r"\s*;?\s*(?:--[^\n]*\s*)*\Z",
+    re.IGNORECASE | re.DOTALL,
+)
+_IDENTS = re.compile(_IDENT)
+_NAME_BYTES = 63
+
+
+@dataclass(frozen=True)
+class CommentTarget:
+    """What a ``COMMENT ON`` statement names, as written: ``relation`` (a qualified name)
+    and, for ``COMMENT ON COLUMN``, ``column``."""
+
+    relation: str
+    column: str | None
+    #: Two targets with the same key may be one object (``t.c`` and ``public.t.c``).
+    key: tuple[str, ...]
+
+
+def comment_target(sql: str) -> CommentTarget | None:
+    """The relation or column ``sql`` comments when it is only a plain ``COMMENT ON TABLE``,
+    ``VIEW``, ``MATERIALIZED VIEW`` or ``COLUMN``; None for anything else."""
+    found = _COMMENT_ON.match(sql)
+    if found is None:
+        return None
+    names = _IDENTS.findall(found.group(2))
+    kind = found.group(1).upper()
+    if any(len(_unquoted(n).encode()) > _NAME_BYTES for n in names):
+        return None  # PostgreSQL would truncate it
+    if kind == "COLUMN":
+        if len(names) < 2:
+            return None
+        relation, column = names[:-1], names[-1]
+        key = ("column", _folded(relation[-1]), _folded(column))
+        return CommentTarget(".".join(relation), column, key)
+    return CommentTarget(".".join(names), None, ("relation", _folded(names[-1])))
+
+
+def _unquoted(name: str) -> str:
+    return name[1:-1].replace('""', '"') if name.startswith('"') else name
+
+
+def _folded(name: str) -> str:
+    # Folds more than PostgreSQL does (it lowers ASCII only): two keys that differ here
+    # are surely different objects, which is all a key has to say.
+    return _unquoted(name).lower()
+
+
+def comments_reader(first: int, targets: list[CommentTarget]) -> str:
+    """The statement that records the run of COMMENT statements ``first``... (`COMMENT_RUN`)."""
+    relations = ", ".join(_literal(t.relation) for t in targets)
+    columns = ", ".join("NULL" if t.column is None else _literal(t.column) for t in targets)
+    return (
+        f"SELECT {SCHEMA}.comments({int(first)}, ARRAY[{relations}]::pg_catalog.text[],"
+        f" ARRAY[{columns}]::pg_catalog.text[])"
+    )
+
+
+def _literal(text: str) -> str:
+    # An E'' string reads the same whatever standard_conforming_strings a migration set.
+    return "E'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def needs_lock_read(sql: str) -> bool:
