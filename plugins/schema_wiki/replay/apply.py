@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import logging
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -36,8 +35,6 @@ _TRANSACTION_CONTROL = re.compile(
     r"(?:BEGIN|START\s+TRANSACTION|COMMIT|END|ROLLBACK|ABORT)\b",
     re.IGNORECASE | re.DOTALL,
 )
-
-log = logging.getLogger(__name__)
 
 _EXCERPT_LINES = 6
 _EXCERPT_CHARS = 400
@@ -174,38 +171,11 @@ def _batch(migration: Migration, first: int | None) -> str:
     if first is None:
         return ";\n".join(s.sql for s in migration.statements)
     parts: list[str] = []
-    # Nine statements in ten of a documented schema are COMMENTs: a run of them is
-    # recorded after it by one statement (`record.comments_reader`), not by an event
-    # trigger each. A comment read after the run must be the one its statement set, so
-    # a run ends before a second COMMENT on what may be the same object.
-    run: list[record.CommentTarget] = []
-    run_first = 0
-    keys: set[tuple[str, ...]] = set()
-
-    def end_run() -> None:
-        if run:
-            parts.append(record.comments_reader(run_first, run))
-            run.clear()
-            keys.clear()
-
     for i, s in enumerate(migration.statements):
-        target = record.comment_target(s.sql)
-        if target is not None:
-            if target.key in keys:
-                end_run()
-            if not run:
-                parts.append(record.COMMENT_RUN)
-                run_first = first + i
-            run.append(target)
-            keys.add(target.key)
-            parts.append(s.sql)
-            continue
-        end_run()
         parts.append(record.marker(first + i))
         parts.append(s.sql)
         if record.needs_lock_read(s.sql):
             parts.append(record.lock_reader(first + i))
-    end_run()
     return ";\n".join(parts)
 
 
@@ -225,24 +195,12 @@ def _apply_one(conn: psycopg.Connection[Any], migration: Migration, first: int |
                 with conn.transaction():
                     conn.execute(_batch(migration, first).encode())
                 return
-            except psycopg.Error as exc:
+            except psycopg.Error:
                 if conn.broken:
                     raise ServerError("lost the connection to the throwaway PostgreSQL") from None
-                refused: psycopg.Error | None = exc
-        else:
-            refused = None
         with conn.transaction():
             for i, statement in enumerate(migration.statements):
                 _execute(conn, migration, statement, number(i))
-        if refused is not None and first is not None:
-            # Every statement applied one by one, so the batch failed on the recorder's
-            # own check (a run of COMMENTs not found again): recorded exactly all the
-            # same, each statement with its marker, but the fast path missed.
-            log.warning(
-                "migration %s: recorded statement by statement (%s)",
-                migration.id,
-                refused.diag.message_primary or str(refused).strip(),
-            )
         return
     for i, statement in enumerate(migration.statements):
         _execute(conn, migration, statement, number(i))

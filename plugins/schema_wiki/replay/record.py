@@ -38,11 +38,9 @@ if TYPE_CHECKING:
     import psycopg
 
 __all__ = [
-    "COMMENT_RUN",
     "SCHEMA",
     "ColumnState",
     "Command",
-    "CommentTarget",
     "ConstraintState",
     "Dropped",
     "IndexChange",
@@ -54,8 +52,6 @@ __all__ = [
     "StatementRecord",
     "TypeState",
     "Witness",
-    "comment_target",
-    "comments_reader",
     "install",
     "lock_reader",
     "marker",
@@ -384,7 +380,7 @@ _DESCRIPTION = (
     " AND dsc.objsubid = {sub})"
 )
 _DEFAULT = (
-    "(SELECT pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) FROM pg_catalog.pg_attrdef ad"
+    "(SELECT pg_catalog.pg_get_expr(ad.adbin, {relid}) FROM pg_catalog.pg_attrdef ad"
     " WHERE ad.adrelid = a.attrelid AND ad.adnum = a.attnum)"
 )
 _INDEX_ROWS = f"""
@@ -395,16 +391,17 @@ _INDEX_ROWS = f"""
   FROM pg_catalog.pg_index i"""
 
 
-def _relation_rows(comments: bool) -> str:
+def _relation_rows(comments: bool, then: str) -> str:
     """The state of relations ``rels`` as call ``c`` of statement ``s`` (plpgsql variables
-    of the function the text is part of); with ``comments``, their comments too."""
+    of the function the text is part of); with ``comments``, their comments too. ``then``
+    ends the statement: a query over ``state_cons`` (the constraints recorded)."""
 
     def described(oid: str, catalog: str, sub: str) -> str:
         return _DESCRIPTION.format(oid=oid, catalog=catalog, sub=sub) if comments else "NULL"
 
     # A default holds no column reference: deparsed without its table (no relation to
-    # open, no column names to set up). A generated column's expression needs it.
-    # One statement: one executor start, one plan check, one snapshot instead of four.
+    # open, no column names to set up); a generated column's expression needs it. Looked
+    # up only for the columns that have one (a join would probe for every column).
     return f"""
     WITH state_rels AS (
       INSERT INTO {SCHEMA}.rels
@@ -418,12 +415,12 @@ def _relation_rows(comments: bool) -> str:
       INSERT INTO {SCHEMA}.attrs
       SELECT c, a.attrelid, a.attnum, a.attname,
              pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
-             CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0) END,
+             CASE WHEN a.atthasdef AND a.attgenerated = '' THEN {_DEFAULT.format(relid="0")} END,
              {described("a.attrelid", "pg_class", "a.attnum")},
              CASE a.attidentity WHEN 'a' THEN 'always' WHEN 'd' THEN 'by default' END,
-             CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END
+             CASE WHEN a.atthasdef AND a.attgenerated <> '' THEN
+               {_DEFAULT.format(relid="ad.adrelid")} END
       FROM pg_catalog.pg_attribute a
-      LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
       WHERE a.attrelid = ANY(rels) AND a.attnum > 0 AND NOT a.attisdropped
     ), state_cons AS (
       INSERT INTO {SCHEMA}.cons
@@ -433,9 +430,12 @@ def _relation_rows(comments: bool) -> str:
              {described("x.oid", "pg_constraint", "0")}
       FROM pg_catalog.pg_constraint x
       WHERE x.conrelid = ANY(rels) AND x.contype <> 'n'
+      RETURNING contype, confrelid
+    ), state_idx AS (
+      {_INDEX_ROWS.strip()}
+      WHERE i.indrelid = ANY(rels)
     )
-    {_INDEX_ROWS.strip()}
-    WHERE i.indrelid = ANY(rels);"""
+    {then};"""
 
 
 _TYPE_ROWS = f"""
@@ -462,8 +462,9 @@ $body$
 DECLARE
   c bigint := 0;
   s int := NULL;
+  n bigint;
 BEGIN
-  {_relation_rows(comments=True).strip()}
+  {_relation_rows(comments=True, then="SELECT pg_catalog.count(*) INTO n FROM state_cons").strip()}
   {_TYPE_ROWS.strip()}
 END
 $body$;
@@ -527,6 +528,15 @@ SELECT 'ARRAY[' || pg_catalog.string_agg(c.oid::text, ',') || ']::pg_catalog.oid
 FROM pg_catalog.pg_class c WHERE c.relnamespace = '{SCHEMA}'::pg_catalog.regnamespace
 """
 
+# After a snapshot in on_change: whether a foreign key recorded points at a relation that
+# existed before the transaction (its lock is to be read).
+_FOREIGN_KEYS_UNKNOWN = """
+    SELECT locks OR EXISTS (
+             SELECT 1 FROM state_cons k
+             WHERE k.contype = 'f'
+               AND pg_catalog.strpos(known, ' ' || k.confrelid::text || ' ') = 0)
+    INTO locks"""
+
 _FUNCTIONS = f"""
 CREATE FUNCTION {SCHEMA}.read_locks() RETURNS void LANGUAGE plpgsql {_PLANNING} AS
 $body$
@@ -538,57 +548,12 @@ BEGIN
 END
 $body$;
 
--- The COMMENT statements ``first``, ``first + 1``... of a run the applier sent without
--- markers (``SET ... = -1``: on_ddl leaves them alone): what each commented, found the
--- way COMMENT itself found it (the relation by its name on the search path, the column
--- by its name), and the comment. Exactly one row per statement, each found, or the run
--- fails (the applier then applies its migration again statement by statement, each
--- recorded by on_ddl).
-CREATE FUNCTION {SCHEMA}.comments(first int, relations text[], columns text[]) RETURNS void
-LANGUAGE plpgsql {_PLANNING} AS
-$body$
-DECLARE
-  c bigint := pg_catalog.nextval('{_SEQ}');
-  found int;
-BEGIN
-  WITH target AS MATERIALIZED (
-    SELECT u.i, r.oid,
-           CASE WHEN u.col IS NULL THEN 0 ELSE
-             (SELECT a.attnum FROM pg_catalog.pg_attribute a
-              WHERE a.attrelid = r.oid AND a.attname = (pg_catalog.parse_ident(u.col))[1]) END
-             AS sub
-    FROM ROWS FROM (pg_catalog.unnest(relations), pg_catalog.unnest(columns))
-      WITH ORDINALITY AS u (rel, col, i)
-    CROSS JOIN LATERAL (SELECT pg_catalog.to_regclass(u.rel)::oid AS oid OFFSET 0) r
-  ), ins AS (
-    INSERT INTO {SCHEMA}.commands
-    SELECT c, t.i, first + t.i::int - 1, 'COMMENT', NULL, NULL, NULL,
-           'pg_class', t.oid, t.sub,
-           (SELECT dsc.description FROM pg_catalog.pg_description dsc
-            WHERE dsc.objoid = t.oid AND dsc.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
-              AND dsc.objsubid = t.sub)
-    FROM target t
-    RETURNING objid, objsubid
-  )
-  SELECT pg_catalog.count(*) INTO found FROM ins
-  WHERE ins.objid IS NOT NULL AND ins.objsubid IS NOT NULL;
-  IF found <> pg_catalog.cardinality(relations) THEN
-    RAISE EXCEPTION 'schema wiki: % of % COMMENT statements not found again',
-      pg_catalog.cardinality(relations) - found, pg_catalog.cardinality(relations);
-  END IF;
-END
-$body$;
-
 -- The trigger function itself has no settings (entering a function with settings
--- costs): COMMENT is recorded here, anything else by on_change. A negative statement
--- number marks a run of COMMENT statements that `comments` records after them.
+-- costs): COMMENT is recorded here, anything else by on_change.
 CREATE FUNCTION {SCHEMA}.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS
 $body$
 BEGIN
   IF TG_TAG = 'COMMENT' THEN
-    IF {SCHEMA}.stmt() < 0 THEN
-      RETURN;
-    END IF;
     INSERT INTO {SCHEMA}.commands
     SELECT k.c, d.ordinality, k.s, d.command_tag, NULL, NULL, NULL,
            d.classid::pg_catalog.regclass::text, d.objid, d.objsubid,
@@ -609,78 +574,90 @@ $body$
 DECLARE
   c bigint := pg_catalog.nextval('{_SEQ}');
   s int := {SCHEMA}.stmt();
-  known text := ' ' || COALESCE(pg_catalog.current_setting('{_CREATED}', true), '') || ' ';
+  r record;
   indexes oid[];
+  constraints oid[];
   typs oid[];
   rels oid[];
   created text;
+  known text;
+  o oid;
   locks boolean;
 BEGIN
   -- What the command names says which tables to record, without a catalog lookup:
   -- a relation or one of its columns by its own oid, an index or constraint by its
-  -- table's. Whether to read the locks is decided here too (see below).
-  WITH ins AS (
+  -- table's. Sorted out row by row here: plpgsql's simple expressions cost less than
+  -- the aggregates and subqueries a single statement would need.
+  FOR r IN
     INSERT INTO {SCHEMA}.commands
     SELECT c, d.ordinality, s, d.command_tag, d.object_type, d.schema_name, d.object_identity,
            d.classid::pg_catalog.regclass::text, d.objid, d.objsubid, NULL
     FROM pg_catalog.pg_event_trigger_ddl_commands() WITH ORDINALITY AS d
     WHERE NOT d.in_extension
     RETURNING catalog, objid, object_type, tag
-  ), named AS (
-    SELECT pg_catalog.array_agg(ins.objid) FILTER (
-             WHERE ins.catalog = 'pg_class' AND ins.object_type IN {_RELATION_OBJECT_TYPES})
-             AS rels,
-           pg_catalog.array_agg(ins.objid) FILTER (
-             WHERE ins.catalog = 'pg_class' AND ins.object_type = 'index') AS indexes,
-           pg_catalog.array_agg(ins.objid) FILTER (WHERE ins.catalog = 'pg_constraint')
-             AS constraints,
-           pg_catalog.array_agg(ins.objid) FILTER (WHERE ins.catalog = 'pg_type') AS typs,
-           pg_catalog.string_agg(ins.objid::text, ' ') FILTER (
-             WHERE ins.catalog = 'pg_class' AND ins.tag IN {_CREATING_TAGS}
-               AND ins.object_type IN {_RELATION_OBJECT_TYPES}) AS created
-    FROM ins
-  ), touched AS (
-    SELECT CASE WHEN named.constraints IS NULL AND named.indexes IS NULL THEN named.rels
-           ELSE COALESCE(named.rels, '{{}}')
-             || ARRAY(SELECT x.conrelid FROM pg_catalog.pg_constraint x
-                      WHERE x.oid = ANY(named.constraints) AND x.conrelid <> 0)
-             || ARRAY(SELECT i.indrelid FROM pg_catalog.pg_index i
-                      WHERE i.indexrelid = ANY(named.indexes)) END AS rels,
-           CASE WHEN named.constraints IS NULL THEN named.typs
-           ELSE COALESCE(named.typs, '{{}}')
-             || ARRAY(SELECT x.contypid FROM pg_catalog.pg_constraint x
-                      WHERE x.oid = ANY(named.constraints) AND x.contypid <> 0) END AS typs,
-           named.indexes, named.created,
-           known || COALESCE(named.created, '') || ' ' AS known
-    FROM named
-  )
-  -- Locks on relations created in this transaction block no one: a statement that
-  -- touched only such relations (and whose foreign keys point only at such) reads
-  -- none. That keeps a schema of thousands of tables in one transaction linear. An
-  -- index created or altered locks no foreign key's target.
-  SELECT t.rels, t.indexes, t.typs, t.created,
-         (t.rels IS NULL AND fired NOT IN {_NO_RELATION_TAGS})
-         OR EXISTS (SELECT 1 FROM pg_catalog.unnest(t.rels) AS r (oid)
-                    WHERE pg_catalog.strpos(t.known, ' ' || r.oid::text || ' ') = 0)
-         OR (fired NOT IN ('CREATE INDEX', 'ALTER INDEX')
-             AND EXISTS (SELECT 1 FROM pg_catalog.pg_constraint f
-                         WHERE f.conrelid = ANY(t.rels) AND f.contype = 'f'
-                           AND pg_catalog.strpos(t.known, ' ' || f.confrelid::text || ' ') = 0))
-  INTO rels, indexes, typs, created, locks
-  FROM touched t;
+  LOOP
+    IF r.catalog = 'pg_class' THEN
+      IF r.object_type IN {_RELATION_OBJECT_TYPES} THEN
+        rels := rels || r.objid;
+        IF r.tag IN {_CREATING_TAGS} THEN
+          created := pg_catalog.concat_ws(' ', created, r.objid);
+        END IF;
+      ELSIF r.object_type = 'index' THEN
+        indexes := indexes || r.objid;
+      END IF;
+    ELSIF r.catalog = 'pg_constraint' THEN
+      constraints := constraints || r.objid;
+    ELSIF r.catalog = 'pg_type' THEN
+      typs := typs || r.objid;
+    END IF;
+  END LOOP;
   IF created IS NOT NULL THEN
     PERFORM pg_catalog.set_config('{_CREATED}',
       COALESCE(pg_catalog.current_setting('{_CREATED}', true), '') || ' ' || created, true);
   END IF;
+  -- Locks on relations created in this transaction block no one: a statement that
+  -- touched only such relations (and whose foreign keys point only at such) reads
+  -- none. That keeps a schema of thousands of tables in one transaction linear.
+  locks := rels IS NULL AND indexes IS NULL AND constraints IS NULL
+           AND fired NOT IN {_NO_RELATION_TAGS};
+  IF constraints IS NOT NULL THEN
+    rels := COALESCE(rels, '{{}}') || ARRAY(
+      SELECT x.conrelid FROM pg_catalog.pg_constraint x
+      WHERE x.oid = ANY(constraints) AND x.conrelid <> 0);
+    typs := COALESCE(typs, '{{}}') || ARRAY(
+      SELECT x.contypid FROM pg_catalog.pg_constraint x
+      WHERE x.oid = ANY(constraints) AND x.contypid <> 0);
+  END IF;
   IF fired IN ('CREATE INDEX', 'ALTER INDEX') THEN
-    -- Nothing else of the table changed: the index alone.
-    {_INDEX_ROWS.strip()}
-    WHERE i.indexrelid = ANY(indexes);
-  ELSIF pg_catalog.cardinality(rels) > 0 THEN
-    {_relation_rows(comments=False).strip()}
+    -- Nothing else of the table changed: the index alone. An index locks no foreign
+    -- key's target.
+    WITH ins AS (
+      {_INDEX_ROWS.strip()}
+      WHERE i.indexrelid = ANY(indexes)
+      RETURNING relid
+    )
+    SELECT COALESCE(rels, '{{}}') || pg_catalog.array_agg(ins.relid) INTO rels FROM ins;
+  ELSE
+    IF indexes IS NOT NULL THEN
+      rels := COALESCE(rels, '{{}}') || ARRAY(
+        SELECT i.indrelid FROM pg_catalog.pg_index i WHERE i.indexrelid = ANY(indexes));
+    END IF;
+    IF pg_catalog.cardinality(rels) > 0 THEN
+      known := ' ' || COALESCE(pg_catalog.current_setting('{_CREATED}', true), '') || ' ';
+      {_relation_rows(comments=False, then=_FOREIGN_KEYS_UNKNOWN).strip()}
+    END IF;
   END IF;
   IF pg_catalog.cardinality(typs) > 0 THEN
     {_TYPE_ROWS.strip()}
+  END IF;
+  IF NOT locks AND rels IS NOT NULL THEN
+    known := ' ' || COALESCE(pg_catalog.current_setting('{_CREATED}', true), '') || ' ';
+    FOREACH o IN ARRAY rels LOOP
+      IF pg_catalog.strpos(known, ' ' || o::text || ' ') = 0 THEN
+        locks := true;
+        EXIT;
+      END IF;
+    END LOOP;
   END IF;
   IF locks THEN
     {_READ_LOCKS};
@@ -802,79 +779,6 @@ def remove(conn: psycopg.Connection[Any]) -> None:
 def marker(number: int) -> str:
     """The statement that tags what follows as statement ``number`` (no round trip of its own)."""
     return f"SET {_GUC} = {int(number)}"
-
-
-#: The marker of a run of COMMENT statements the applier records itself (`comments_reader`).
-COMMENT_RUN = f"SET {_GUC} = -1"
-
-# COMMENT ON a relation or a column, the whole statement and nothing else (no leading
-# block comment, one string literal, nothing after it): the applier records those
-# itself, by name, one statement of SQL per run instead of one event trigger each.
-_IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\U0010ffff][A-Za-z0-9_$\u0080-\U0010ffff]*)'
-_COMMENT_ON = re.compile(
-    r"^(?:\s+|--[^\n]*\n)*COMMENT\s+ON\s+(TABLE|VIEW|MATERIALIZED\s+VIEW|COLUMN)\s+"
-    rf"({_IDENT}(?:\s*\.\s*{_IDENT})*)\s+IS\s+"
-    r"(?:'(?:[^'\\]|'')*'|E'(?:[^'\\]|''|\\.)*'|NULL|\$(\w*)\$.*?\$\3\$)"
-    r"\s*;?\s*(?:--[^\n]*\s*)*\Z",
-    re.IGNORECASE | re.DOTALL,
-)
-_IDENTS = re.compile(_IDENT)
-_NAME_BYTES = 63
-
-
-@dataclass(frozen=True)
-class CommentTarget:
-    """What a ``COMMENT ON`` statement names, as written: ``relation`` (a qualified name)
-    and, for ``COMMENT ON COLUMN``, ``column``."""
-
-    relation: str
-    column: str | None
-    #: Two targets with the same key may be one object (``t.c`` and ``public.t.c``).
-    key: tuple[str, ...]
-
-
-def comment_target(sql: str) -> CommentTarget | None:
-    """The relation or column ``sql`` comments when it is only a plain ``COMMENT ON TABLE``,
-    ``VIEW``, ``MATERIALIZED VIEW`` or ``COLUMN``; None for anything else."""
-    found = _COMMENT_ON.match(sql)
-    if found is None:
-        return None
-    names = _IDENTS.findall(found.group(2))
-    kind = found.group(1).upper()
-    if any(len(_unquoted(n).encode()) > _NAME_BYTES for n in names):
-        return None  # PostgreSQL would truncate it
-    if kind == "COLUMN":
-        if len(names) < 2:
-            return None
-        relation, column = names[:-1], names[-1]
-        key = ("column", _folded(relation[-1]), _folded(column))
-        return CommentTarget(".".join(relation), column, key)
-    return CommentTarget(".".join(names), None, ("relation", _folded(names[-1])))
-
-
-def _unquoted(name: str) -> str:
-    return name[1:-1].replace('""', '"') if name.startswith('"') else name
-
-
-def _folded(name: str) -> str:
-    # Folds more than PostgreSQL does (it lowers ASCII only): two keys that differ here
-    # are surely different objects, which is all a key has to say.
-    return _unquoted(name).lower()
-
-
-def comments_reader(first: int, targets: list[CommentTarget]) -> str:
-    """The statement that records the run of COMMENT statements ``first``... (`COMMENT_RUN`)."""
-    relations = ", ".join(_literal(t.relation) for t in targets)
-    columns = ", ".join("NULL" if t.column is None else _literal(t.column) for t in targets)
-    return (
-        f"SELECT {SCHEMA}.comments({int(first)}, ARRAY[{relations}]::pg_catalog.text[],"
-        f" ARRAY[{columns}]::pg_catalog.text[])"
-    )
-
-
-def _literal(text: str) -> str:
-    # An E'' string reads the same whatever standard_conforming_strings a migration set.
-    return "E'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def needs_lock_read(sql: str) -> bool:
