@@ -22,6 +22,7 @@ import pytest
 from psycopg import sql
 
 from conftest import BINARY_SETS, bin_dir_for
+from schema_wiki.gc_pause import gc_paused
 from schema_wiki.model import Catalog, CatalogColumn, CatalogConstraint, CatalogIndex
 from schema_wiki.replay.pgserver import ThrowawayPostgres
 from schema_wiki.sources import catalog as catalog_module
@@ -302,17 +303,19 @@ def test_classes_that_need_their_init_keep_it() -> None:
 
 def test_the_collector_is_paused_and_resumed() -> None:
     assert gc.isenabled()
-    with catalog_module._gc_paused():
+    with gc_paused():
         assert not gc.isenabled()
     assert gc.isenabled()
+    with gc_paused(False):
+        assert gc.isenabled(), "not paused when told not to"
     gc.disable()
     try:
-        with catalog_module._gc_paused():
+        with gc_paused():
             pass
         assert not gc.isenabled(), "left off when it was off"
     finally:
         gc.enable()
-    with pytest.raises(RuntimeError), catalog_module._gc_paused():
+    with pytest.raises(RuntimeError), gc_paused():
         raise RuntimeError
     assert gc.isenabled()
 

@@ -31,12 +31,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import hashlib
 import logging
 import os
 import re
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +46,7 @@ from .cache.pagefiles import PageFiles, PageTexts
 from .checks import Context, RuleCache, run_checks
 from .config import WikiConfig
 from .errors import ConfigError, MigrationFailed, SchemaWikiError
+from .gc_pause import gc_paused
 from .join.wiki import JoinCache, build_wiki
 from .model import (
     Catalog,
@@ -596,22 +596,6 @@ def rendering_key(options: RenderOptions, templates: object) -> str:
     return hashlib.sha256(repr((options, templates)).encode()).hexdigest()
 
 
-@contextlib.contextmanager
-def _gc_paused(paused: bool) -> Iterator[None]:
-    # Serve holds the last build's model and pages: every garbage collection during
-    # a rebuild scans them, several times over while the rebuild allocates (the
-    # rebuild after an ADR edit spent a third of its time there at 1,000 tables).
-    # What a rebuild leaves is collected after it, as usual.
-    enabled = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused and enabled:
-            gc.enable()
-
-
 def build(config: WikiConfig, options: RenderOptions, session: Session | None = None) -> Build:
     """Load the project and render its pages, reusing what is provably unchanged.
 
@@ -628,7 +612,7 @@ def build(config: WikiConfig, options: RenderOptions, session: Session | None = 
         reused = _reuse(config, session, keys.inputs)
         if reused is not None:
             return reused
-    with _gc_paused(session.serve):
+    with gc_paused(session.serve):
         return _load_and_render(config, options, session, keys)
 
 

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..gc_pause import gc_paused
 from ..model import Action, Event, Location, Migration, Statement, Wiki
 from ..replay.record import (
     ColumnState,
@@ -36,7 +37,6 @@ from ..replay.record import (
     TypeState,
     Witness,
 )
-from ..sources.catalog import _gc_paused
 
 TABLE_ACTIONS = {
     Action.CREATE_TABLE,
@@ -248,7 +248,7 @@ def replay(migrations: list[Migration], witness: Witness | None = None) -> Histo
         return history
     # Tens of thousands of events and trails, all kept: the collector would walk them
     # again and again for nothing (measured: most of the time at 1,000 tables).
-    with _gc_paused():
+    with gc_paused():
         _replay(history, migrations, witness)
     return history
 

@@ -34,6 +34,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..gc_pause import gc_paused
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -824,10 +826,8 @@ _QUERIES = {
 
 def read_witness(conn: psycopg.Connection[Any], plan: list[Planned]) -> Witness:
     """Everything recorded so far, grouped by migration and statement."""
-    from ..sources.catalog import _gc_paused
-
     # Tens of thousands of small objects: the collector would walk them over and over.
-    with _gc_paused():
+    with gc_paused():
         return _read_witness(conn, plan)
 
 
