@@ -144,23 +144,24 @@ def test_an_interrupted_run_half_writes_nothing_and_the_next_run_finishes(
     write_generated(docs, PAGES)
     newer = {path: data + b"v2\n" for path, data in PAGES.items()}
     newer["migrations/index.md"] = b"# Migrations\n"
-    real = generated._write_atomically
+    real = generated.write_atomically
     calls = 0
 
-    def flaky(target: Path, data: bytes) -> None:
+    def flaky(target: Path, data: bytes | str, *, suffix: str = ".tmp") -> None:
         nonlocal calls
         calls += 1
         if calls == 3:  # the interim manifest, one page, then the interrupt
             # Leave a temporary file behind, as a killed process would.
             target.parent.mkdir(parents=True, exist_ok=True)
-            (target.parent / f".{target.name}.x.schema-wiki.tmp").write_bytes(data[:3])
+            payload = data.encode() if isinstance(data, str) else data
+            (target.parent / f".{target.name}.x{suffix}").write_bytes(payload[:3])
             raise KeyboardInterrupt
-        real(target, data)
+        real(target, data, suffix=suffix)
 
-    monkeypatch.setattr(generated, "_write_atomically", flaky)
+    monkeypatch.setattr(generated, "write_atomically", flaky)
     with pytest.raises(KeyboardInterrupt):
         write_generated(docs, newer)
-    monkeypatch.setattr(generated, "_write_atomically", real)
+    monkeypatch.setattr(generated, "write_atomically", real)
     # Every file is either as it was or as it will be.
     for path, data in _tree(docs).items():
         if path.endswith(".tmp"):

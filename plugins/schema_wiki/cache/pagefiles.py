@@ -17,9 +17,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 from collections.abc import Container, Iterator, Mapping
 from pathlib import Path
+
+from ..atomic import write_atomically
 
 __all__ = ["PageFiles", "PageTexts", "page_digest"]
 
@@ -69,7 +70,7 @@ class PageFiles:
                 with contextlib.suppress(OSError):
                     known = page_digest(target.read_bytes())
             if known != digest:
-                _write_atomically(target, data)
+                write_atomically(target, data)
                 self.changed.append(src_uri)
             self._written[src_uri] = digest
             out[src_uri] = str(target)
@@ -133,17 +134,3 @@ class PageTexts(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._paths)
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
+from ..atomic import write_atomically
 from ..errors import SchemaWikiError
 from ..model import Level, Wiki
 from ..output.findings import FORMATS
@@ -117,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         text = export_json(wiki)
         if args.output:
-            _write_atomically(Path(args.output), text)
+            write_atomically(Path(args.output), text)
         else:
             sys.stdout.write(text)
         if wiki.catalog is not None and wiki.catalog.failure is not None:
@@ -147,7 +147,7 @@ def _check(args: argparse.Namespace, wiki: Wiki) -> int:
     )
     text = render_findings(report, args.format)
     if args.output:
-        _write_atomically(Path(args.output), text)
+        write_atomically(Path(args.output), text)
     else:
         sys.stdout.write(text)
     errors = sum(1 for f in wiki.findings if f.level == Level.ERROR)
@@ -156,19 +156,6 @@ def _check(args: argparse.Namespace, wiki: Wiki) -> int:
     print(f"{errors} error(s), {warnings} warning(s){silenced}", file=sys.stderr)
     failed = errors > 0 or (args.strict and warnings > 0)
     return EXIT_FINDINGS if failed else EXIT_OK
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file and rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 if __name__ == "__main__":

@@ -160,9 +160,9 @@ def run(args: argparse.Namespace) -> int:
     missing_nav = nav_entries(mk.nav, result.pages)
     if args.nav_file:
         target = Path(args.nav_file)
-        from .cli import _write_atomically
+        from ..atomic import write_atomically
 
-        _write_atomically(target, nav_text(nav_entries(None, result.pages), target))
+        write_atomically(target, nav_text(nav_entries(None, result.pages), target))
         _say(f"wrote the navigation entries to {args.nav_file}")
     elif mk.nav is None:
         _say(

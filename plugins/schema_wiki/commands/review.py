@@ -32,10 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the review; 0 passes, 1 the branch introduces an error, 2 a usage problem."""
+    from ..atomic import write_atomically
     from ..engines.mkdocs_plugin import read_config
     from ..output.review import render_review
     from ..review.core import review
-    from .cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, _write_atomically
+    from .cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 
     try:
         config = read_config(args.config_file)
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         from pathlib import Path
 
-        _write_atomically(Path(args.output), text)
+        write_atomically(Path(args.output), text)
     else:
         sys.stdout.write(text)
     errors = sum(1 for f in result.introduced if f.level.value == "error")

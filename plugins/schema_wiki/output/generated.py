@@ -33,11 +33,11 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..atomic import write_atomically
 from ..errors import ConfigError
 
 __all__ = [
@@ -257,9 +257,9 @@ def write_generated(
             sources_digest=old.sources_digest,
             generator=generator,
         )
-        _write_atomically(docs_dir / MANIFEST_NAME, interim.to_json().encode("utf-8"))
+        write_atomically(docs_dir / MANIFEST_NAME, interim.to_json(), suffix=_TMP_SUFFIX)
     for path, data in to_write.items():
-        _write_atomically(docs_dir / path, data)
+        write_atomically(docs_dir / path, data, suffix=_TMP_SUFFIX)
         outcome.written.append(path)
     for path in to_remove:
         with contextlib.suppress(FileNotFoundError):
@@ -269,7 +269,7 @@ def write_generated(
     text = manifest.to_json().encode("utf-8")
     manifest_path = docs_dir / MANIFEST_NAME
     if _read_digest(manifest_path) != digest(text):
-        _write_atomically(manifest_path, text)
+        write_atomically(manifest_path, text, suffix=_TMP_SUFFIX)
     return outcome
 
 
@@ -301,7 +301,7 @@ def remove_generated(docs_dir: Path) -> Outcome:
             sources_digest=old.sources_digest,
             generator=old.generator,
         )
-        _write_atomically(docs_dir / MANIFEST_NAME, kept.to_json().encode("utf-8"))
+        write_atomically(docs_dir / MANIFEST_NAME, kept.to_json(), suffix=_TMP_SUFFIX)
     else:
         (docs_dir / MANIFEST_NAME).unlink()
     return outcome
@@ -330,17 +330,3 @@ def _remove_temporaries(docs_dir: Path, paths: Iterable[str]) -> None:
                 if entry.name.startswith(".") and entry.name.endswith(_TMP_SUFFIX):
                     with contextlib.suppress(OSError):
                         entry.unlink()
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=_TMP_SUFFIX)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
