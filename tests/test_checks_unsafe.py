@@ -129,6 +129,75 @@ def test_unsafe(pg_server: ThrowawayPostgres, name: str) -> None:
         assert f.location.line in lines
 
 
+#: What each unsafe case must tell its reader: the object, what PostgreSQL did, the lock it
+#: measured, and the safe way. One tuple per finding, in the rule's order.
+SAYS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
+    "check without not valid": [
+        (
+            "public.users",
+            ("CHECK constraint age_ok", "ACCESS EXCLUSIVE", "add it NOT VALID, then VALIDATE"),
+        )
+    ],
+    "column added not null without a default": [
+        ("public.users.bar", ("every existing row would hold NULL", "NOT NULL DEFAULT <constant>"))
+    ],
+    "column added, then set not null": [
+        ("public.users.foo", ("added in this migration (line", "CHECK (foo IS NOT NULL) NOT VALID"))
+    ],
+    "drop column": [("public.users.name", ("without a drop date", "announce it first"))],
+    "drop column if exists, several": [
+        ("public.users.age", ("without a drop date",)),
+        ("public.users.name", ("without a drop date",)),
+    ],
+    "foreign key without not valid": [
+        (
+            "public.users",
+            ("FOREIGN KEY constraint users_org_fk", "SHARE ROW EXCLUSIVE on public.orgs"),
+        )
+    ],
+    "index without concurrently": [
+        ("public.users", ("idx_users_email", "blocking writes", "CONCURRENTLY (outside"))
+    ],
+    "narrowing varchar": [
+        ("public.users.name", ("type of name to character varying(20)", "backfill it in batches"))
+    ],
+    "primary key": [
+        ("public.users", ("constraint users_pkey", "blocking reads and writes", "... USING INDEX")),
+        ("public.users.id", ("SET NOT NULL on existing column", "CHECK (id IS NOT NULL)")),
+    ],
+    "rename column": [
+        ("public.users.full_name", ("renamed from name to full_name", "copy the data"))
+    ],
+    "set not null": [
+        ("public.users.email", ("scans the whole table", "CHECK (email IS NOT NULL)"))
+    ],
+    "set not null, check never validated": [("public.users.email", ("VALIDATE it, then SET",))],
+    "type change": [("public.users.age", ("type of age to bigint", "rewrites table public.users"))],
+    "unique column added": [("public.users", ("UNIQUE constraint users_w_key", "UNIQUE INDEX"))],
+    "unique constraint": [("public.users", ("builds its index users_email_key", "USING INDEX"))],
+    "unique index without concurrently": [("public.users", ("builds index idx", "CONCURRENTLY"))],
+    "unnamed check": [("public.users", ("CHECK constraint users_age_check", "NOT VALID"))],
+    "varchar to int": [("public.users.name", ("type of name to integer", "move readers"))],
+    "volatile default rewrites": [
+        (
+            "public.users",
+            ("this statement rewrites", "(default value)", "without a volatile default"),
+        )
+    ],
+}
+
+
+def test_every_unsafe_case_says_what_and_how_to_fix(pg_server: ThrowawayPostgres) -> None:
+    assert sorted(SAYS) == sorted(UNSAFE)
+    for name, expected in SAYS.items():
+        found, _ = _findings(pg_server, UNSAFE[name] + "\n")
+        assert [f.target for f in found] == [target for target, _ in expected], name
+        for f, (_target, phrases) in zip(found, expected, strict=True):
+            assert "(measured)" in f.message, (name, f.message)
+            for phrase in phrases:
+                assert phrase in f.message, (name, phrase, f.message)
+
+
 @pytest.mark.parametrize("name", sorted(SAFE))
 def test_safe(pg_server: ThrowawayPostgres, name: str) -> None:
     found, _ = _findings(pg_server, SAFE[name] + "\n")

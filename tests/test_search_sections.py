@@ -117,8 +117,7 @@ def test_no_searchable_section_of_an_index_page_grows_with_the_schema() -> None:
     assert set(large) >= {page_paths.SCHEMA_INDEX, page_paths.HEALTH, page_paths.TABLES_AZ}
     for path, (title, tokens) in large.items():
         assert tokens <= LIMIT, (path, title, tokens)
-        # What stays searchable is a fixed amount of text: the intro, one line per
-        # month at most (the migration log's calendar), one table's findings.
+        # What stays searchable is a fixed amount of text: the intro, one table's findings.
         assert tokens <= max(small[path][1] * 3, 600), (path, title, tokens, small[path])
 
 

@@ -20,7 +20,8 @@ knows (a table no migration creates, from ``setup_sql``, counts as existing).
   and then the scan happens anyway. ``ADD COLUMN ... NOT NULL`` without a
   default fails on any row; with a constant default it is instant.
 * **Validation scan.** ``ADD CONSTRAINT ... CHECK`` or ``FOREIGN KEY`` without
-  ``NOT VALID`` scans the whole table while blocking writes.
+  ``NOT VALID`` scans the whole table under its lock: ``ACCESS EXCLUSIVE`` for a
+  ``CHECK``, ``SHARE ROW EXCLUSIVE`` (writes wait) on both tables for a foreign key.
 * **Index build.** ``CREATE INDEX`` without ``CONCURRENTLY`` blocks writes until
   the index is built; ``UNIQUE``, ``PRIMARY KEY`` and ``EXCLUDE`` constraints,
   ``ADD COLUMN ... UNIQUE`` included, build theirs under ``ACCESS EXCLUSIVE``.
@@ -214,7 +215,7 @@ class _Judge:
                 )
                 target = _q(table, columns[0]) if len(columns) == 1 else _q(table)
             else:
-                what = f"this statement ({why})"
+                what = "this statement"
                 fix = (
                     "add columns without a volatile default (a constant default needs no"
                     " rewrite since PostgreSQL 11) and backfill in batches; plan a maintenance"
@@ -289,9 +290,9 @@ class _Judge:
                 LEVEL,
                 _q(table),
                 f"{constraint.kind.upper()} constraint {constraint.name} is added to existing"
-                f" table {_q(table)} without NOT VALID, which scans the whole table while"
-                f" blocking writes; {lock}; add it NOT VALID, then VALIDATE CONSTRAINT in a"
-                " later transaction",
+                f" table {_q(table)} without NOT VALID, which scans the whole table under"
+                f" its lock; {lock}; add it NOT VALID, then VALIDATE CONSTRAINT in a later"
+                " transaction",
                 location,
             )
         concurrently = _CONCURRENTLY.match(sql) is not None
@@ -300,20 +301,23 @@ class _Judge:
                 continue
             owner = constraint_indexes.get(index.oid)
             if owner is not None:
+                # ALTER TABLE takes ACCESS EXCLUSIVE: readers wait too.
                 what = f"{owner.kind.upper()} constraint {owner.name} builds its index {index.name}"
+                blocks = "reads and writes"
                 fix = (
                     "build the index with CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT"
                     " ... USING INDEX"
                 )
             else:
                 what = f"CREATE INDEX builds index {index.name}"
+                blocks = "writes"
                 fix = "use CREATE INDEX CONCURRENTLY (outside a transaction block)"
             yield Finding(
                 NAME,
                 LEVEL,
                 _q(table),
-                f"{what} on existing table {_q(table)} without CONCURRENTLY, blocking writes"
-                f" until it is built; {lock}; {fix}",
+                f"{what} on existing table {_q(table)} without CONCURRENTLY, blocking"
+                f" {blocks} until it is built; {lock}; {fix}",
                 location,
             )
 
