@@ -65,6 +65,13 @@ UNSAFE = {
     "type change": "ALTER TABLE users ALTER COLUMN age TYPE bigint;",
     "narrowing varchar": "ALTER TABLE users ALTER COLUMN name TYPE varchar(20);",
     "varchar to int": "ALTER TABLE users ALTER COLUMN name SET DATA TYPE int USING name::int;",
+    "two type changes, one rewrite": (
+        "ALTER TABLE users ALTER COLUMN age TYPE bigint, ALTER COLUMN id TYPE numeric;"
+    ),
+    "column added with a default, then set not null": (
+        "ALTER TABLE users ADD COLUMN tier text DEFAULT 'free';\n"
+        "ALTER TABLE users ALTER COLUMN tier SET NOT NULL;"
+    ),
 }
 
 SAFE = {
@@ -178,6 +185,12 @@ SAYS: dict[str, list[tuple[str, tuple[str, ...]]]] = {
     "unique index without concurrently": [("public.users", ("builds index idx", "CONCURRENTLY"))],
     "unnamed check": [("public.users", ("CHECK constraint users_age_check", "NOT VALID"))],
     "varchar to int": [("public.users.name", ("type of name to integer", "move readers"))],
+    "two type changes, one rewrite": [
+        ("public.users", ("age to bigint", "id to numeric", "rewrites table public.users"))
+    ],
+    "column added with a default, then set not null": [
+        ("public.users.tier", ("(it has a default, so the rows hold it)", "CHECK (tier IS NOT"))
+    ],
     "volatile default rewrites": [
         (
             "public.users",
