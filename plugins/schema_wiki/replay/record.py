@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..gc_pause import gc_paused
+from ..pg_codes import CONSTRAINT_KIND_NAMES, RELKIND_NAMES
 
 if TYPE_CHECKING:
     import psycopg
@@ -732,21 +733,8 @@ DROP EVENT TRIGGER IF EXISTS {SCHEMA}_rewrite;
 DROP SCHEMA IF EXISTS {SCHEMA} CASCADE;
 """
 
-_RELKIND_NAMES = {
-    "r": "table",
-    "p": "partitioned table",
-    "v": "view",
-    "m": "materialized view",
-    "f": "foreign table",
-}
-_CONSTRAINT_KINDS = {
-    "p": "primary key",
-    "f": "foreign key",
-    "u": "unique",
-    "c": "check",
-    "x": "exclusion",
-    "t": "trigger",
-}
+# A constraint trigger is recorded too (the catalog reader leaves it out).
+_CONSTRAINT_KINDS = {**CONSTRAINT_KIND_NAMES, "t": "trigger"}
 
 # Statements that start with one of these words fire ddl_command_end (which reads
 # the locks) or take no lock worth knowing; after any other (UPDATE, INSERT, DO,
@@ -935,7 +923,7 @@ def _relation(r: tuple[Any, ...], parts: dict[str, list[Any]]) -> RelationState:
         oid=oid,
         schema=schema,
         name=name,
-        kind=_RELKIND_NAMES.get(relkind, relkind),
+        kind=RELKIND_NAMES.get(relkind, relkind),
         filenode=int(filenode),
         comment=comment,
         columns=tuple(parts.get("attrs", ())),

@@ -66,6 +66,7 @@ from ..model import (
     CatalogTable,
     CatalogTrigger,
 )
+from ..pg_codes import CONSTRAINT_KIND_NAMES, RELKIND_NAMES
 
 __all__ = [
     "SYSTEM_SCHEMAS",
@@ -78,20 +79,6 @@ __all__ = [
 #: Schemas never read (plus every ``pg_*`` schema: ``pg_toast``, ``pg_temp_3``...).
 SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
 
-_KINDS = {
-    "r": "table",
-    "p": "partitioned table",
-    "v": "view",
-    "m": "materialized view",
-    "f": "foreign table",
-}
-_CONSTRAINT_KINDS = {
-    "p": "primary key",
-    "f": "foreign key",
-    "u": "unique",
-    "c": "check",
-    "x": "exclusion",
-}
 _MASK = "********"
 
 
@@ -765,7 +752,7 @@ def _constraint(row: Row, attrs: dict[int, dict[int, Row]], definition: str) -> 
     return _constraint_of(
         (
             name,
-            _CONSTRAINT_KINDS[contype],
+            CONSTRAINT_KIND_NAMES[contype],
             definition,
             tuple([own.get(k, _UNKNOWN)[0] for k in keys or ()]),
             ref_schema,
@@ -1038,7 +1025,7 @@ def _assemble(
             CatalogTable(
                 schema=schema,
                 name=name,
-                kind=_KINDS[relkind],
+                kind=RELKIND_NAMES[relkind],
                 comment=comment,
                 columns=cols.get(oid, ()),
                 constraints=tuple(
@@ -1141,7 +1128,7 @@ def _dependents(
             row[9],
             row[10],
         )
-        kind = _CONSTRAINT_KINDS.get(contype)
+        kind = CONSTRAINT_KIND_NAMES.get(contype)
         if kind is None or rel not in owners:
             continue
         schema, relation, _ = owners[rel]
