@@ -25,6 +25,7 @@ from conftest import BINARY_SETS, bin_dir_for
 from schema_wiki.gc_pause import gc_paused
 from schema_wiki.model import Catalog, CatalogColumn, CatalogConstraint, CatalogIndex
 from schema_wiki.replay.pgserver import ThrowawayPostgres
+from schema_wiki.row_maker import row_maker
 from schema_wiki.sources import catalog as catalog_module
 from schema_wiki.sources.catalog import read_catalog
 
@@ -295,7 +296,7 @@ def test_classes_that_need_their_init_keep_it() -> None:
             if self.value < 0:
                 raise ValueError("negative")
 
-    make = catalog_module._maker(Checked)
+    make = row_maker(Checked)
     assert make((1, "extra")) == Checked(1)
     with pytest.raises(ValueError, match="negative"):
         make((-1,))

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..gc_pause import gc_paused
 from ..pg_codes import CONSTRAINT_KIND_NAMES, RELKIND_NAMES
+from ..row_maker import row_maker
 
 if TYPE_CHECKING:
     import psycopg
@@ -829,10 +830,8 @@ def _read_witness(conn: psycopg.Connection[Any], plan: list[Planned]) -> Witness
     def bucket(stmt: int | None, kind: str) -> list[Any]:
         return by_stmt.setdefault(stmt, {}).setdefault(kind, [])
 
-    from ..sources.catalog import _maker
-
-    command = _maker(Command)
-    column = _maker(ColumnState)
+    command = row_maker(Command)
+    column = row_maker(ColumnState)
     for r in rows["commands"]:
         bucket(r[0], "commands").append(command(r[1:]))
     for r in rows["drops"]:
@@ -886,7 +885,7 @@ def _read_witness(conn: psycopg.Connection[Any], plan: list[Planned]) -> Witness
 
     before = by_stmt.pop(None, {})
     records: list[MigrationRecord] = []
-    record = _maker(StatementRecord)
+    record = row_maker(StatementRecord)
     kinds = ("commands", "dropped", "rewrites", "locks", "relations", "types", "indexes")
     for p in plan:
         statements: list[StatementRecord] = []

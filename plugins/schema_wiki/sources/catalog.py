@@ -40,13 +40,12 @@ Passwords never appear in a message: see `redact_conninfo`.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import fnmatch
 import operator
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 import psycopg
@@ -67,6 +66,7 @@ from ..model import (
     CatalogTrigger,
 )
 from ..pg_codes import CONSTRAINT_KIND_NAMES, RELKIND_NAMES
+from ..row_maker import row_maker
 
 __all__ = [
     "SYSTEM_SCHEMAS",
@@ -674,48 +674,10 @@ def _oid_array(oids: Iterable[int]) -> str:
     return "{" + ",".join(map(str, oids)) + "}"
 
 
-_T = TypeVar("_T")
-
-
-def _maker(cls: type[_T]) -> Callable[[Sequence[Any]], _T]:
-    """Build the frozen dataclass ``cls`` from its field values, in field order
-    (values past the last field are left out).
-
-    A frozen dataclass's ``__init__`` sets every field with ``object.__setattr__``.
-    Storing them straight into the new object's ``__dict__``, one by one in field
-    order (which keeps the dictionary's keys shared with the class's other
-    instances), gives an equal object in a third of the time: 13 instead of
-    38 ms for 22,000 columns. Like dataclasses does for ``__init__``, the
-    function is written out for the class's fields. A class this would not
-    suit (slots, ``__post_init__``, fields outside ``__init__``, not frozen)
-    keeps its ``__init__``.
-    """
-    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    names = [f.name for f in fields]
-    params = getattr(cls, "__dataclass_params__", None)
-    if (
-        "__slots__" in vars(cls)
-        or hasattr(cls, "__post_init__")
-        or not all(f.init for f in fields)
-        or params is None
-        or not params.frozen
-    ):
-        count = len(names)
-        return lambda values: cls(*values[:count])
-    body = "".join(f"    fields[{name!r}] = values[{i}]\n" for i, name in enumerate(names))
-    source = (
-        f"def make(values):\n    obj = new(cls)\n    fields = obj.__dict__\n{body}    return obj\n"
-    )
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
-    exec(source, namespace)
-    make: Callable[[Sequence[Any]], _T] = namespace["make"]
-    return make
-
-
-_column = _maker(CatalogColumn)
-_constraint_of = _maker(CatalogConstraint)
-_index_of = _maker(CatalogIndex)
-_trigger_of = _maker(CatalogTrigger)
+_column = row_maker(CatalogColumn)
+_constraint_of = row_maker(CatalogConstraint)
+_index_of = row_maker(CatalogIndex)
+_trigger_of = row_maker(CatalogTrigger)
 
 #: Where a row of _COLUMNS has its relation, position (attnum), type and collation.
 _RELATION, _POSITION, _TYPE, _COLLATION = 10, 5, 11, 12
